@@ -1,0 +1,168 @@
+"""API plumbing shared by every app, and the clinic setup endpoints (manager writes, staff read)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from clinic.models import Closure, Practitioner, Room, TimeOff, WorkingHours
+from clinic.roles import ALL_ROLES, Role
+
+
+class Conflict(APIException):
+    """A valid request that clashes with existing bookings: 409 with the clashing sessions."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This clashes with existing bookings."
+
+    def __init__(self, detail: str, conflicts: list[dict]):
+        super().__init__(detail)
+        self.conflicts = conflicts
+
+
+def exception_handler(exc, context):
+    """Turn model validation and booking conflicts into the API's error shapes, never a 500."""
+    if isinstance(exc, DjangoValidationError):
+        body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if isinstance(exc, Conflict) and response is not None:
+        response.data = {"detail": str(exc.detail), "conflicts": exc.conflicts}
+    return response
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class ObtainToken(ObtainAuthToken):
+    """Exchange a staff username and password for an API token."""
+
+    permission_classes = ()
+    serializer_class = AuthTokenSerializer
+
+    def get_serializer(self, *args, **kwargs):
+        return self.serializer_class(*args, **kwargs, context={"request": self.request})
+
+
+class WorkingHoursSerializer(serializers.ModelSerializer):
+    start = serializers.TimeField(format="%H:%M")
+    end = serializers.TimeField(format="%H:%M")
+
+    class Meta:
+        model = WorkingHours
+        fields = ["weekday", "start", "end"]
+
+    def validate(self, attrs):
+        if attrs["start"] >= attrs["end"]:
+            raise serializers.ValidationError({"end": ["End time must be after start time."]})
+        return attrs
+
+
+class PractitionerSerializer(serializers.ModelSerializer):
+    username = serializers.SlugRelatedField(
+        source="user",
+        slug_field="username",
+        queryset=Practitioner._meta.get_field("user").related_model.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    working_hours = WorkingHoursSerializer(many=True, required=False)
+
+    class Meta:
+        model = Practitioner
+        fields = ["id", "name", "email", "username", "working_hours", "active"]
+
+    def create(self, validated_data):
+        hours = validated_data.pop("working_hours", [])
+        with transaction.atomic():
+            practitioner = Practitioner.objects.create(**validated_data)
+            WorkingHours.objects.bulk_create(
+                WorkingHours(practitioner=practitioner, **row) for row in hours
+            )
+        return practitioner
+
+    def update(self, instance, validated_data):
+        hours = validated_data.pop("working_hours", None)
+        with transaction.atomic():
+            instance = super().update(instance, validated_data)
+            if hours is not None:
+                instance.working_hours.all().delete()
+                WorkingHours.objects.bulk_create(
+                    WorkingHours(practitioner=instance, **row) for row in hours
+                )
+        return instance
+
+
+class RoomSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Room
+        fields = ["id", "name", "active"]
+
+
+class ClosureSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Closure
+        fields = ["id", "start_date", "end_date", "reason"]
+
+    def validate(self, attrs):
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": ["A closure cannot end before it starts."]}
+            )
+        return attrs
+
+
+class TimeOffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimeOff
+        fields = ["id", "practitioner", "start", "end", "reason"]
+
+    def validate(self, attrs):
+        start = attrs.get("start", getattr(self.instance, "start", None))
+        end = attrs.get("end", getattr(self.instance, "end", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"end": ["Time off must end after it starts."]})
+        return attrs
+
+
+class SetupViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Clinic setup: everyone on staff reads, the manager changes."""
+
+    read_roles = ALL_ROLES
+    write_roles = {Role.MANAGER}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+
+class PractitionerViewSet(SetupViewSet):
+    queryset = Practitioner.objects.select_related("user").prefetch_related("working_hours")
+    serializer_class = PractitionerSerializer
+
+
+class RoomViewSet(SetupViewSet):
+    queryset = Room.objects.all()
+    serializer_class = RoomSerializer
+
+
+class ClosureViewSet(SetupViewSet):
+    queryset = Closure.objects.all()
+    serializer_class = ClosureSerializer
+
+
+class TimeOffViewSet(SetupViewSet):
+    queryset = TimeOff.objects.select_related("practitioner")
+    serializer_class = TimeOffSerializer

@@ -1,0 +1,192 @@
+"""The clinic's own setup: where, when and who treats."""
+
+from __future__ import annotations
+
+from datetime import time
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone such as America/New_York.")
+
+
+class Clinic(models.Model):
+    """The clinic: one row. Its timezone is the one every course rule is written in."""
+
+    name = models.CharField(max_length=120, default="Hip Pain Acupuncture Clinic")
+    phone = models.CharField(max_length=32, blank=True, help_text="Shown in every message.")
+    address = models.TextField(blank=True)
+    timezone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> Clinic:
+        """Return the clinic, creating it with defaults on a fresh database."""
+        clinic = cls.objects.order_by("pk").first()
+        if clinic is None:
+            clinic = cls.objects.create(timezone=settings.TIME_ZONE)
+        return clinic
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def hours_by_weekday(self) -> dict[int, list[tuple[time, time]]]:
+        hours: dict[int, list[tuple[time, time]]] = {}
+        for row in self.opening_hours.all():
+            hours.setdefault(row.weekday, []).append((row.opens, row.closes))
+        return hours
+
+
+class OpeningHours(models.Model):
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name_plural = "opening hours"
+        constraints = [
+            models.UniqueConstraint(fields=["clinic", "weekday"], name="one_opening_per_weekday"),
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")), name="opening_before_closing"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+    def clean(self) -> None:
+        if self.opens and self.closes and self.opens >= self.closes:
+            raise ValidationError({"closes": "Closing time must be after opening time."})
+
+
+class Room(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Practitioner(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practitioner",
+        help_text="The staff login this practitioner uses.",
+    )
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def hours_by_weekday(self) -> dict[int, list[tuple[time, time]]]:
+        hours: dict[int, list[tuple[time, time]]] = {}
+        for row in self.working_hours.all():
+            hours.setdefault(row.weekday, []).append((row.start, row.end))
+        return hours
+
+
+class WorkingHours(models.Model):
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "start"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="work_start_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.practitioner}: {self.get_weekday_display()} {self.start:%H:%M}-{self.end:%H:%M}"
+        )
+
+    def clean(self) -> None:
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError({"end": "End time must be after start time."})
+
+
+class TimeOff(models.Model):
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="time_off"
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name_plural = "time off"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start__lt=F("end")), name="time_off_start_before_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} off {self.start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        if self.start and self.end and self.start >= self.end:
+            raise ValidationError({"end": "Time off must end after it starts."})
+
+
+class Closure(models.Model):
+    """Days the whole clinic is closed, both ends inclusive."""
+
+    start_date = models.DateField()
+    end_date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(start_date__lte=F("end_date")), name="closure_start_not_after_end"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Closed {self.start_date} to {self.end_date}"
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "A closure cannot end before it starts."})

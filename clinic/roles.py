@@ -1,0 +1,87 @@
+"""Staff roles. Each role is a Django group created by a migration; a superuser acts as manager."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    RECEPTIONIST = "receptionist", "Receptionist"
+    PRACTITIONER = "practitioner", "Practitioner"
+    MANAGER = "manager", "Manager"
+
+
+ALL_ROLES = frozenset(Role.values)
+CLINICAL_ROLES = frozenset({Role.PRACTITIONER, Role.MANAGER})
+FRONT_DESK_ROLES = frozenset({Role.RECEPTIONIST, Role.MANAGER})
+
+
+def user_roles(user) -> frozenset[str]:
+    """Return the staff roles the user holds (cached on the user object for the request)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_clinic_roles", None)
+    if cached is None:
+        names = set(user.groups.filter(name__in=ALL_ROLES).values_list("name", flat=True))
+        if user.is_superuser:
+            names.add(Role.MANAGER)
+        cached = frozenset(names)
+        user._clinic_roles = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(user_roles(user) & set(roles))
+
+
+# Django model permissions per role. The staff pages and the API check the role itself; these
+# only decide what each role may do in the Django admin. Managers get every permission of the
+# clinic's apps.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.RECEPTIONIST: [
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.view_patient",
+        "clinic.view_practitioner",
+        "clinic.view_room",
+        "clinic.view_closure",
+        "clinic.view_timeoff",
+        "scheduling.view_treatmentcourse",
+        "scheduling.view_appointment",
+        "scheduling.change_appointment",
+        "scheduling.view_reminder",
+    ],
+    Role.PRACTITIONER: [
+        "patients.view_patient",
+        "clinic.view_practitioner",
+        "clinic.view_room",
+        "clinic.view_closure",
+        "clinic.view_timeoff",
+        "scheduling.view_treatmentcourse",
+        "scheduling.view_appointment",
+        "scheduling.view_sessionrecord",
+        "scheduling.add_sessionrecord",
+        "scheduling.change_sessionrecord",
+    ],
+}
+MANAGER_APPS = ["clinic", "patients", "scheduling"]
+
+
+def sync_role_permissions(**kwargs) -> None:
+    """Give each role group its permissions; runs after every migrate so new models are covered."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in Role.values:
+        group, _ = Group.objects.get_or_create(name=role)
+        if role == Role.MANAGER:
+            perms = Permission.objects.filter(content_type__app_label__in=MANAGER_APPS)
+        else:
+            wanted = [name.split(".", 1) for name in ROLE_PERMISSIONS.get(role, [])]
+            perms = [
+                perm
+                for perm in Permission.objects.filter(
+                    codename__in=[codename for _, codename in wanted]
+                ).select_related("content_type")
+                if [perm.content_type.app_label, perm.codename] in wanted
+            ]
+        group.permissions.set(perms)

@@ -1,0 +1,124 @@
+"""Staff pages for the clinic's setup (manager) and the home page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.generic import CreateView, TemplateView, UpdateView
+
+from clinic.forms import (
+    ClinicForm,
+    ClosureForm,
+    OpeningHoursFormSet,
+    PractitionerForm,
+    RoomForm,
+    TimeOffForm,
+    WorkingHoursFormSet,
+)
+from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
+from clinic.roles import ALL_ROLES, Role, has_role
+
+
+class RoleRequiredMixin(UserPassesTestMixin):
+    """Let in only staff holding one of `allowed_roles`; others get a 403 page."""
+
+    allowed_roles: frozenset[str] | set[str] = ALL_ROLES
+    raise_exception = True
+
+    def test_func(self) -> bool:
+        return has_role(self.request.user, *self.allowed_roles)
+
+
+class ManagerRequiredMixin(RoleRequiredMixin):
+    allowed_roles = {Role.MANAGER}
+
+
+class HomeView(RoleRequiredMixin, TemplateView):
+    template_name = "clinic/home.html"
+
+
+class SetupView(ManagerRequiredMixin, TemplateView):
+    template_name = "clinic/setup.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            practitioners=Practitioner.objects.prefetch_related("working_hours"),
+            rooms=Room.objects.all(),
+            closures=Closure.objects.all(),
+            time_off=TimeOff.objects.select_related("practitioner"),
+            opening_hours=Clinic.load().opening_hours.all(),
+        )
+        return context
+
+
+def clinic_edit(request):
+    if not has_role(request.user, Role.MANAGER):
+        return render(request, "403.html", status=403)
+    clinic = Clinic.load()
+    form = ClinicForm(request.POST or None, instance=clinic)
+    hours = OpeningHoursFormSet(request.POST or None, instance=clinic, prefix="hours")
+    if request.method == "POST" and form.is_valid() and hours.is_valid():
+        with transaction.atomic():
+            form.save()
+            hours.save()
+        messages.success(request, "Clinic details and opening hours saved.")
+        return redirect("setup")
+    return render(request, "clinic/clinic_form.html", {"form": form, "hours": hours})
+
+
+def practitioner_edit(request, pk: int | None = None):
+    if not has_role(request.user, Role.MANAGER):
+        return render(request, "403.html", status=403)
+    practitioner = get_object_or_404(Practitioner, pk=pk) if pk else Practitioner()
+    form = PractitionerForm(request.POST or None, instance=practitioner)
+    hours = WorkingHoursFormSet(request.POST or None, instance=practitioner, prefix="hours")
+    if request.method == "POST" and form.is_valid() and hours.is_valid():
+        with transaction.atomic():
+            practitioner = form.save()
+            hours.instance = practitioner
+            hours.save()
+        messages.success(request, f"{practitioner} saved.")
+        return redirect("setup")
+    return render(
+        request, "clinic/practitioner_form.html", {"form": form, "hours": hours, "object": pk}
+    )
+
+
+class SetupCreateView(ManagerRequiredMixin, CreateView):
+    template_name = "clinic/setup_form.html"
+    success_url = reverse_lazy("setup")
+    title = ""
+
+    def form_valid(self, form):
+        messages.success(self.request, f"{self.title} saved.")
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=self.title, **kwargs)
+
+
+class RoomCreate(SetupCreateView):
+    form_class = RoomForm
+    title = "Room"
+
+
+class RoomUpdate(ManagerRequiredMixin, UpdateView):
+    model = Room
+    form_class = RoomForm
+    template_name = "clinic/setup_form.html"
+    success_url = reverse_lazy("setup")
+    extra_context = {"title": "Room"}
+
+
+class ClosureCreate(SetupCreateView):
+    form_class = ClosureForm
+    title = "Closure"
+
+
+class TimeOffCreate(SetupCreateView):
+    form_class = TimeOffForm
+    title = "Time off"

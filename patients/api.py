@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+
+from clinic.roles import ALL_ROLES
+from patients.models import Patient
+from patients.phones import InvalidPhone, normalise_phone
+from patients.selectors import patient_search
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    sms_consent = serializers.BooleanField(required=False, default=False)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+    class Meta:
+        model = Patient
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "preferred_channel",
+            "sms_consent",
+            "sms_consent_at",
+            "sms_opted_out_at",
+        ]
+        read_only_fields = ["sms_consent_at", "sms_opted_out_at"]
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return normalise_phone(value)
+        except InvalidPhone as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def validate(self, attrs):
+        merged = {
+            field: attrs.get(field, getattr(self.instance, field, None))
+            for field in ("preferred_channel", "phone", "email", "sms_consent")
+        }
+        if merged["preferred_channel"] == "sms" and not merged["phone"]:
+            raise serializers.ValidationError({"phone": ["A phone number is needed for texts."]})
+        if merged["preferred_channel"] == "email" and not merged["email"]:
+            raise serializers.ValidationError({"email": ["An email address is needed."]})
+        return attrs
+
+    def _apply_consent(self, instance: Patient, attrs: dict) -> None:
+        if "sms_consent" in attrs:
+            instance.set_sms_consent(attrs.pop("sms_consent"), at=timezone.now())
+
+    def create(self, validated_data):
+        patient = Patient(**{k: v for k, v in validated_data.items() if k != "sms_consent"})
+        self._apply_consent(patient, validated_data)
+        patient.save()
+        return patient
+
+    def update(self, instance, validated_data):
+        self._apply_consent(instance, validated_data)
+        return super().update(instance, validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("q", str, description="Name, phone or email")])
+)
+class PatientViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = PatientSerializer
+    read_roles = ALL_ROLES
+    write_roles = ALL_ROLES
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return patient_search(self.request.query_params.get("q", ""))
+        return Patient.objects.all()

@@ -1,0 +1,54 @@
+"""Receptionists register, find and edit patients."""
+
+from __future__ import annotations
+
+from patients.models import Patient
+
+FORM = {
+    "first_name": "Grace",
+    "last_name": "Kim",
+    "date_of_birth": "1978-01-05",
+    "email": "grace@example.com",
+    "phone": "347.555.0103",
+    "preferred_channel": "sms",
+    "sms_consent": "on",
+}
+
+
+def test_receptionist_registers_a_patient(client_as, receptionist):
+    response = client_as(receptionist).post("/patients/new/", FORM)
+    patient = Patient.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/patients/{patient.pk}/"
+    assert patient.phone == "+13475550103"
+    assert patient.sms_consent
+
+
+def test_unparseable_phone_is_a_form_error_naming_the_field(client_as, receptionist):
+    response = client_as(receptionist).post("/patients/new/", FORM | {"phone": "abc"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"] == ["“abc” is not a phone number."]
+    assert Patient.objects.count() == 0
+
+
+def test_texts_need_consent(client_as, receptionist):
+    data = {key: value for key, value in FORM.items() if key != "sms_consent"}
+    response = client_as(receptionist).post("/patients/new/", data)
+    assert "sms_consent" in response.context["form"].errors
+    assert Patient.objects.count() == 0
+
+
+def test_search_lists_matches_and_says_when_nothing_matches(client_as, receptionist, patient):
+    client = client_as(receptionist)
+    assert "Lopez" in client.get("/patients/", {"q": "ana"}).content.decode()
+    empty = client.get("/patients/", {"q": "zzz"}).content.decode()
+    assert "No patient matches" in empty
+
+
+def test_patient_page_shows_opt_out(client_as, receptionist, patient):
+    from django.utils import timezone
+
+    patient.sms_opted_out_at = timezone.now()
+    patient.save()
+    page = client_as(receptionist).get(f"/patients/{patient.pk}/").content.decode()
+    assert "Opted out of text messages" in page
