@@ -201,7 +201,34 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
 REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 60, minimum=5)
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "dispatch-due-reminders": {
+        "task": "scheduling.tasks.dispatch_due_reminders",
+        "schedule": float(REMINDER_DISPATCH_SECONDS),
+    },
+}
+
+# Reminders. Offsets before each visit, in hours; quiet hours and caps follow the TCPA's
+# healthcare exemption (no texts at night, at most one a day and three a week per patient).
+REMINDER_OFFSETS_HOURS = [int(h) for h in env_list("REMINDER_OFFSETS_HOURS", "24")]
+QUIET_HOURS_START = env_hhmm("QUIET_HOURS_START", "21:00")
+QUIET_HOURS_END = env_hhmm("QUIET_HOURS_END", "08:00")
+SMS_MAX_PER_DAY = env_int("SMS_MAX_PER_DAY", 1, minimum=1)
+SMS_MAX_PER_WEEK = env_int("SMS_MAX_PER_WEEK", 3, minimum=1)
+LATE_CANCEL_HOURS = env_int("LATE_CANCEL_HOURS", 24)
+PATIENT_LINK_MAX_AGE_DAYS = env_int("PATIENT_LINK_MAX_AGE_DAYS", 30, minimum=1)
+FIRST_SESSION_MINUTES = env_int("FIRST_SESSION_MINUTES", 60, minimum=15)
+FOLLOWUP_SESSION_MINUTES = env_int("FOLLOWUP_SESSION_MINUTES", 45, minimum=15)
+
+# SMS: files under var/outbox in development; Twilio when its settings are present.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+SMS_BACKEND = env_str(
+    "SMS_BACKEND",
+    "scheduling.sms.TwilioBackend" if TWILIO_ACCOUNT_SID else "scheduling.sms.FileBackend",
+)
+SMS_FILE_PATH = VAR_DIR / "outbox" / "sms"
 
 # Email: files under var/outbox/ in development, SMTP in production.
 EMAIL_BACKEND = env_str(
