@@ -11,6 +11,7 @@ from clinic import views
 from clinic.health import healthz
 from patients import api as patients_api
 from patients import views as patient_views
+from scheduling import api as scheduling_api
 
 router = SimpleRouter(use_regex_path=False)
 router.register("practitioners", clinic_api.PractitionerViewSet)
@@ -18,8 +19,12 @@ router.register("rooms", clinic_api.RoomViewSet)
 router.register("closures", clinic_api.ClosureViewSet)
 router.register("time-off", clinic_api.TimeOffViewSet)
 router.register("patients", patients_api.PatientViewSet, basename="patient")
+router.register("courses", scheduling_api.CourseViewSet, basename="course")
+router.register("appointments", scheduling_api.AppointmentViewSet, basename="appointment")
 
 api_urlpatterns = [
+    path("", include("scheduling.urls_records_api")),
+    path("", include("scheduling.urls_reminders_api")),
     path("auth/token/", clinic_api.ObtainToken.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -41,6 +46,9 @@ urlpatterns = [
     path("setup/rooms/<int:pk>/", views.RoomUpdate.as_view(), name="room-edit"),
     path("setup/closures/new/", views.ClosureCreate.as_view(), name="closure-create"),
     path("setup/time-off/new/", views.TimeOffCreate.as_view(), name="time-off-create"),
+    path("", include("scheduling.urls")),
+    path("", include("scheduling.urls_records")),
+    path("", include("scheduling.urls_reminders")),
     path("patients/", patient_views.PatientList.as_view(), name="patient-list"),
     path("patients/new/", patient_views.PatientCreate.as_view(), name="patient-create"),
     path("patients/<int:pk>/", patient_views.PatientDetail.as_view(), name="patient-detail"),

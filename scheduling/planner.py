@@ -643,3 +643,34 @@ def check_slots(
         previous_day = day
         found += [(number, problem) for problem in problems]
     return found
+
+
+def place_slots(
+    request: PlanRequest, starts: Sequence[datetime], *, practitioner_id: int | None = None
+) -> tuple[tuple[PlannedSession, ...], list[tuple[int, str]]]:
+    """Check caller-chosen starts like `check_slots` and give each session its first free room.
+
+    Return the sessions (in the order given, numbered from 1) and the problems; a session with
+    no free room gets room 0 and a "no free room" problem.
+    """
+    problems = check_slots(request, starts, practitioner_id=practitioner_id)
+    wanted_id = practitioner_id if practitioner_id is not None else request.practitioners[0].id
+    practitioner = next(p for p in request.practitioners if p.id == wanted_id)
+    (calendar,) = _calendars(request, [practitioner])
+    rule = request.rule
+    sessions = []
+    for number, start in enumerate(starts, start=1):
+        minutes = rule.first_minutes if number == 1 else rule.followup_minutes
+        begin = start.astimezone(UTC)
+        span = Interval(begin, begin + timedelta(minutes=minutes))
+        room_id = calendar.free_room(span)
+        sessions.append(
+            PlannedSession(
+                number=number,
+                start=span.start,
+                end=span.end,
+                practitioner_id=wanted_id,
+                room_id=room_id if room_id is not None else 0,
+            )
+        )
+    return tuple(sessions), problems

@@ -12,129 +12,407 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('clinic', '0002_roles_and_clinic'),
-        ('patients', '0001_initial'),
+        ("clinic", "0002_roles_and_clinic"),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         BtreeGistExtension(),
         migrations.CreateModel(
-            name='TreatmentCourse',
+            name="TreatmentCourse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('condition', models.CharField(choices=[('tendinitis', 'Tendinitis'), ('trochanteric_bursitis', 'Trochanteric bursitis'), ('early_arthritis', 'Early arthritis'), ('osteoarthritis', 'Osteoarthritis'), ('sciatica', 'Sciatica'), ('piriformis_syndrome', 'Piriformis syndrome'), ('labral_tear', 'Labral tear'), ('sacroiliac_dysfunction', 'Sacroiliac joint dysfunction'), ('bone_spur', 'Bone spur'), ('soft_tissue_injury', 'Soft-tissue injury'), ('other', 'Other')], max_length=32)),
-                ('red_flags', models.JSONField(blank=True, default=list)),
-                ('red_flag_override', models.TextField(blank=True, help_text="A practitioner's reason for treating despite a red flag.")),
-                ('sessions_planned', models.PositiveSmallIntegerField(default=8)),
-                ('per_week', models.PositiveSmallIntegerField(default=2)),
-                ('weekdays', models.JSONField(blank=True, default=list)),
-                ('preferred_time', models.TimeField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('completed', 'Completed'), ('cancelled', 'Cancelled')], default='active', max_length=12)),
-                ('decision', models.CharField(blank=True, choices=[('continue', 'Continue'), ('extend', 'Extend with a new course'), ('discharge', 'Discharge'), ('refer', 'Refer out')], max_length=12)),
-                ('decision_note', models.TextField(blank=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='courses', to='patients.patient')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='courses', to='clinic.practitioner')),
-                ('previous_course', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='extensions', to='scheduling.treatmentcourse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("tendinitis", "Tendinitis"),
+                            ("trochanteric_bursitis", "Trochanteric bursitis"),
+                            ("early_arthritis", "Early arthritis"),
+                            ("osteoarthritis", "Osteoarthritis"),
+                            ("sciatica", "Sciatica"),
+                            ("piriformis_syndrome", "Piriformis syndrome"),
+                            ("labral_tear", "Labral tear"),
+                            ("sacroiliac_dysfunction", "Sacroiliac joint dysfunction"),
+                            ("bone_spur", "Bone spur"),
+                            ("soft_tissue_injury", "Soft-tissue injury"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("red_flags", models.JSONField(blank=True, default=list)),
+                (
+                    "red_flag_override",
+                    models.TextField(
+                        blank=True,
+                        help_text="A practitioner's reason for treating despite a red flag.",
+                    ),
+                ),
+                ("sessions_planned", models.PositiveSmallIntegerField(default=8)),
+                ("per_week", models.PositiveSmallIntegerField(default=2)),
+                ("weekdays", models.JSONField(blank=True, default=list)),
+                ("preferred_time", models.TimeField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="active",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("continue", "Continue"),
+                            ("extend", "Extend with a new course"),
+                            ("discharge", "Discharge"),
+                            ("refer", "Refer out"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("decision_note", models.TextField(blank=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="courses",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="courses",
+                        to="clinic.practitioner",
+                    ),
+                ),
+                (
+                    "previous_course",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="extensions",
+                        to="scheduling.treatmentcourse",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Appointment',
+            name="Appointment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(help_text='Session number within the course.')),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('booked', 'Booked'), ('confirmed', 'Confirmed'), ('checked_in', 'Checked in'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('no_show', 'No-show')], default='booked', max_length=12)),
-                ('cancel_reason', models.CharField(blank=True, max_length=200)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='patients.patient')),
-                ('practitioner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='clinic.practitioner')),
-                ('room', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appointments', to='clinic.room')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='appointments', to='scheduling.treatmentcourse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveSmallIntegerField(help_text="Session number within the course."),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("booked", "Booked"),
+                            ("confirmed", "Confirmed"),
+                            ("checked_in", "Checked in"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                            ("no_show", "No-show"),
+                        ],
+                        default="booked",
+                        max_length=12,
+                    ),
+                ),
+                ("cancel_reason", models.CharField(blank=True, max_length=200)),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "practitioner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="clinic.practitioner",
+                    ),
+                ),
+                (
+                    "room",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appointments",
+                        to="clinic.room",
+                    ),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="appointments",
+                        to="scheduling.treatmentcourse",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at'],
+                "ordering": ["starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('confirmation', 'Booking confirmation'), ('before_visit', 'Reminder before visit'), ('check_in', 'Pain check-in between visits'), ('missed_visit', 'Missed visit'), ('staff_alert', 'Staff alert: no-show not rebooked'), ('course_end', 'End-of-course review nudge')], max_length=16)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS'), ('staff', 'Staff')], max_length=8)),
-                ('offset_minutes', models.PositiveIntegerField(default=0, help_text='For reminders before a visit: how long before it.')),
-                ('due_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('claimed', 'Claimed'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped'), ('cancelled', 'Cancelled')], default='pending', max_length=10)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome_unknown', models.BooleanField(default=False, help_text='The provider may or may not have sent it: staff should check.')),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('provider_id', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('appointment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='scheduling.appointment')),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='patients.patient')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("confirmation", "Booking confirmation"),
+                            ("before_visit", "Reminder before visit"),
+                            ("check_in", "Pain check-in between visits"),
+                            ("missed_visit", "Missed visit"),
+                            ("staff_alert", "Staff alert: no-show not rebooked"),
+                            ("course_end", "End-of-course review nudge"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("email", "Email"), ("sms", "SMS"), ("staff", "Staff")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "offset_minutes",
+                    models.PositiveIntegerField(
+                        default=0, help_text="For reminders before a visit: how long before it."
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("claimed", "Claimed"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "outcome_unknown",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The provider may or may not have sent it: staff should check.",
+                    ),
+                ),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("provider_id", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "appointment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="scheduling.appointment",
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reminders",
+                        to="patients.patient",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_at'],
-                'indexes': [models.Index(fields=['status', 'due_at'], name='scheduling__status_040bd4_idx')],
-                'constraints': [models.UniqueConstraint(fields=('appointment', 'kind', 'channel', 'offset_minutes'), name='one_reminder_per_appointment_kind_channel')],
+                "ordering": ["due_at"],
+                "indexes": [
+                    models.Index(fields=["status", "due_at"], name="scheduling__status_040bd4_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("appointment", "kind", "channel", "offset_minutes"),
+                        name="one_reminder_per_appointment_kind_channel",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='treatmentcourse',
-            constraint=models.CheckConstraint(condition=models.Q(('sessions_planned__gte', 1), ('sessions_planned__lte', 40)), name='course_sessions_1_to_40'),
+            model_name="treatmentcourse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sessions_planned__gte", 1), ("sessions_planned__lte", 40)),
+                name="course_sessions_1_to_40",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='treatmentcourse',
-            constraint=models.CheckConstraint(condition=models.Q(('per_week__gte', 1), ('per_week__lte', 7)), name='course_per_week_1_to_7'),
+            model_name="treatmentcourse",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("per_week__gte", 1), ("per_week__lte", 7)),
+                name="course_per_week_1_to_7",
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['practitioner', 'starts_at'], name='scheduling__practit_6cfc9e_idx'),
+            model_name="appointment",
+            index=models.Index(
+                fields=["practitioner", "starts_at"], name="scheduling__practit_6cfc9e_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['room', 'starts_at'], name='scheduling__room_id_e2aa1b_idx'),
+            model_name="appointment",
+            index=models.Index(fields=["room", "starts_at"], name="scheduling__room_id_e2aa1b_idx"),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['patient', 'starts_at'], name='scheduling__patient_6d1824_idx'),
+            model_name="appointment",
+            index=models.Index(
+                fields=["patient", "starts_at"], name="scheduling__patient_6d1824_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='appointment',
-            index=models.Index(fields=['starts_at'], name='scheduling__starts__87d945_idx'),
+            model_name="appointment",
+            index=models.Index(fields=["starts_at"], name="scheduling__starts__87d945_idx"),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='appointment_starts_before_end'),
+            model_name="appointment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("starts_at__lt", models.F("ends_at"))),
+                name="appointment_starts_before_end",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='appointment',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['booked', 'confirmed', 'checked_in', 'completed'])), fields=('course', 'number'), name='one_active_appointment_per_course_number'),
+            model_name="appointment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(
+                    ("status__in", ["booked", "confirmed", "checked_in", "completed"])
+                ),
+                fields=("course", "number"),
+                name="one_active_appointment_per_course_number",
+            ),
         ),
         AddConstraintOnPostgres(
-            model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status__in', ['booked', 'confirmed', 'checked_in', 'completed'])), expressions=[(scheduling.models.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('practitioner', '=')], name='no_overlapping_practitioner_appointments'),
+            model_name="appointment",
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
+                condition=models.Q(
+                    ("status__in", ["booked", "confirmed", "checked_in", "completed"])
+                ),
+                expressions=[
+                    (
+                        scheduling.models.TsTzRange(
+                            "starts_at",
+                            "ends_at",
+                            django.contrib.postgres.fields.ranges.RangeBoundary(),
+                        ),
+                        "&&",
+                    ),
+                    ("practitioner", "="),
+                ],
+                name="no_overlapping_practitioner_appointments",
+            ),
         ),
         AddConstraintOnPostgres(
-            model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status__in', ['booked', 'confirmed', 'checked_in', 'completed'])), expressions=[(scheduling.models.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('room', '=')], name='no_overlapping_room_appointments'),
+            model_name="appointment",
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
+                condition=models.Q(
+                    ("status__in", ["booked", "confirmed", "checked_in", "completed"])
+                ),
+                expressions=[
+                    (
+                        scheduling.models.TsTzRange(
+                            "starts_at",
+                            "ends_at",
+                            django.contrib.postgres.fields.ranges.RangeBoundary(),
+                        ),
+                        "&&",
+                    ),
+                    ("room", "="),
+                ],
+                name="no_overlapping_room_appointments",
+            ),
         ),
         AddConstraintOnPostgres(
-            model_name='appointment',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status__in', ['booked', 'confirmed', 'checked_in', 'completed'])), expressions=[(scheduling.models.TsTzRange('starts_at', 'ends_at', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&'), ('patient', '=')], name='no_overlapping_patient_appointments'),
+            model_name="appointment",
+            constraint=django.contrib.postgres.constraints.ExclusionConstraint(
+                condition=models.Q(
+                    ("status__in", ["booked", "confirmed", "checked_in", "completed"])
+                ),
+                expressions=[
+                    (
+                        scheduling.models.TsTzRange(
+                            "starts_at",
+                            "ends_at",
+                            django.contrib.postgres.fields.ranges.RangeBoundary(),
+                        ),
+                        "&&",
+                    ),
+                    ("patient", "="),
+                ],
+                name="no_overlapping_patient_appointments",
+            ),
         ),
     ]

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from clinic.models import Clinic, Practitioner, Weekday
+from patients.models import Patient
+from scheduling.models import Condition, RedFlag
+
+WEEKDAY_CHOICES = [(d.value, d.label[:3]) for d in Weekday]
+
+
+class CourseForm(forms.Form):
+    """What the receptionist asks for; the preview turns it into concrete sessions."""
+
+    patient = forms.ModelChoiceField(queryset=Patient.objects.all(), widget=forms.HiddenInput)
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.filter(active=True),
+        required=False,
+        empty_label="Any practitioner",
+    )
+    condition = forms.ChoiceField(choices=[("", "Choose…"), *Condition.choices])
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAY_CHOICES,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave empty to let the planner spread the sessions over the week.",
+    )
+    time = forms.TimeField(
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 900}, format="%H:%M"),
+        help_text="Local time. Leave empty for the earliest free time.",
+    )
+    sessions = forms.IntegerField(min_value=1, max_value=40, initial=8)
+    per_week = forms.IntegerField(min_value=1, max_value=7, initial=2, label="Sessions per week")
+    red_flags = forms.MultipleChoiceField(
+        choices=RedFlag.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Red flags screened",
+        help_text="Any red flag calls for referral before booking.",
+    )
+    red_flag_override = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Practitioner's reason to treat despite a red flag",
+    )
+
+    def clean_start_date(self):
+        start = self.cleaned_data["start_date"]
+        if start < timezone.now().astimezone(Clinic.load().tz).date():
+            raise forms.ValidationError("The start date is in the past.")
+        return start
+
+    def clean(self):
+        cleaned = super().clean()
+        weekdays = cleaned.get("weekdays") or []
+        per_week = cleaned.get("per_week")
+        if weekdays and per_week and per_week > len(weekdays):
+            self.add_error(
+                "weekdays",
+                f"{per_week} sessions per week need at least {per_week} weekdays; "
+                f"{len(weekdays)} chosen.",
+            )
+        return cleaned
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "patient": data["patient"],
+            "practitioner": data["practitioner"],
+            "start_date": data["start_date"],
+            "weekdays": data["weekdays"] or None,
+            "time": data["time"],
+            "sessions": data["sessions"],
+            "per_week": data["per_week"],
+        }
+
+
+class MoveForm(forms.Form):
+    start = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 900}),
+        label="New date and time",
+    )
+
+    def clean_start(self):
+        # A datetime-local value is wall time in the clinic's zone, not the browser's.
+        start = self.cleaned_data["start"]
+        tz = Clinic.load().tz
+        return start.replace(tzinfo=None).replace(tzinfo=tz) if start else start
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(required=False, max_length=200)
+
+
+class CalendarForm(forms.Form):
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.filter(active=True), required=False
+    )
+    room = forms.IntegerField(required=False)

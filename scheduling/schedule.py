@@ -1,0 +1,143 @@
+"""What the front desk looks at: calendars and the list of courses that need a call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Prefetch
+
+from clinic.models import Clinic, Practitioner, Room
+from scheduling.models import Appointment, TreatmentCourse
+
+# A course whose sessions drift more than a week apart loses the cumulative effect.
+MAX_GAP_DAYS = 7
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    appointments: list[Appointment] = field(default_factory=list)
+
+
+@dataclass
+class CalendarGrid:
+    days: list[CalendarDay]
+    hours: list[int]
+
+    def rows(self):
+        """Yield (hour, [appointments starting in that hour, per day])."""
+        for hour in self.hours:
+            yield (
+                hour,
+                [[a for a in day.appointments if a.local_start.hour == hour] for day in self.days],
+            )
+
+
+def week_calendar(
+    *,
+    practitioner: Practitioner | None,
+    room: Room | None,
+    first_day: date,
+    days: int,
+    tz: ZoneInfo,
+) -> CalendarGrid:
+    """Return the sessions of one practitioner or one room, day by day and hour by hour."""
+    start = datetime.combine(first_day, time(), tzinfo=tz)
+    end = datetime.combine(first_day + timedelta(days=days), time(), tzinfo=tz)
+    appointments = Appointment.objects.overlapping(start, end).select_related(
+        "patient", "room", "practitioner"
+    )
+    if practitioner is not None:
+        appointments = appointments.filter(practitioner=practitioner)
+    elif room is not None:
+        appointments = appointments.filter(room=room)
+    else:
+        appointments = appointments.none()
+    by_day = {
+        first_day + timedelta(days=n): CalendarDay(first_day + timedelta(days=n))
+        for n in range(days)
+    }
+    for appointment in appointments.order_by("starts_at"):
+        appointment.local_start = appointment.starts_at.astimezone(tz)
+        appointment.local_end = appointment.ends_at.astimezone(tz)
+        if appointment.local_start.date() in by_day:
+            by_day[appointment.local_start.date()].appointments.append(appointment)
+    hours = _opening_hours_span(Clinic.load())
+    for day in by_day.values():
+        for appointment in day.appointments:
+            if appointment.local_start.hour not in hours:
+                hours = sorted({*hours, appointment.local_start.hour})
+    return CalendarGrid(days=list(by_day.values()), hours=hours)
+
+
+def _opening_hours_span(clinic: Clinic) -> list[int]:
+    rows = list(clinic.opening_hours.all())
+    if not rows:
+        return list(range(9, 18))
+    first = min(row.opens for row in rows).hour
+    last = max(row.closes for row in rows)
+    return list(range(first, last.hour + (1 if last.minute else 0)))
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    course: TreatmentCourse
+    kind: str  # "no_show", "gap", "short"
+    message: str
+    appointment: Appointment | None = None
+
+
+def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
+    """Return the courses someone should call about: a no-show not yet rebooked, a gap of more
+    than a week between sessions, or fewer sessions booked than planned."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    tz = Clinic.load().tz
+    courses = (
+        TreatmentCourse.objects.filter(status=TreatmentCourse.Status.ACTIVE)
+        .select_related("patient", "practitioner")
+        .prefetch_related(
+            Prefetch("appointments", queryset=Appointment.objects.order_by("starts_at"))
+        )
+    )
+    items: list[AttentionItem] = []
+    for course in courses:
+        appointments = list(course.appointments.all())
+        active = [a for a in appointments if a.status in Appointment.ACTIVE_STATUSES]
+        active_numbers = {a.number for a in active}
+        for missed in appointments:
+            if missed.status == Appointment.Status.NO_SHOW and missed.number not in active_numbers:
+                when = missed.starts_at.astimezone(tz)
+                items.append(
+                    AttentionItem(
+                        course,
+                        "no_show",
+                        f"Missed session {missed.number} on {when:%a %b %-d} is not rebooked.",
+                        missed,
+                    )
+                )
+        for before, after in zip(active, active[1:], strict=False):
+            gap = (
+                after.starts_at.astimezone(tz).date() - before.starts_at.astimezone(tz).date()
+            ).days
+            if gap > MAX_GAP_DAYS and after.starts_at > now:
+                items.append(
+                    AttentionItem(
+                        course,
+                        "gap",
+                        f"{gap} days between session {before.number} and {after.number}.",
+                        after,
+                    )
+                )
+        if len(active) < course.sessions_planned:
+            items.append(
+                AttentionItem(
+                    course,
+                    "short",
+                    f"{len(active)} of {course.sessions_planned} sessions booked.",
+                )
+            )
+    return items

@@ -1,0 +1,265 @@
+"""Change one session: move it, cancel it (with make-up proposals), check in, mark a no-show.
+
+Each change and its reminders commit together; the row is locked first so two receptionists
+acting on the same session at once cannot both win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinic.models import Clinic
+from scheduling.calendars import course_rule, plan_request
+from scheduling.models import Appointment, Reminder
+from scheduling.planner import PlannedSession, PlanningError, place_slots
+from scheduling.services.errors import BookingConflict, BookingError, Clash
+from scheduling.services.reminders import before_visit_reminders, patient_channel
+
+MAKEUP_PROPOSALS = 3
+CLASH_REASONS = ("practitioner busy", "patient busy", "no free room")
+
+
+def appointment_reschedule(*, appointment: Appointment, start: datetime, by) -> Appointment:
+    """Move a session to `start`, keeping the course's per-week and gap rules; return it."""
+    if start.utcoffset() is None:
+        raise BookingError({"start": ["Give the time with its UTC offset."]})
+    try:
+        with transaction.atomic():
+            appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "moved")
+            session = _place_in_course(appointment, start)
+            appointment.starts_at, appointment.ends_at = session.start, session.end
+            appointment.room_id = session.room_id
+            appointment.set_status(Appointment.Status.BOOKED, by=by)
+            appointment.save()
+            _move_reminders(appointment)
+    except IntegrityError:
+        raise BookingConflict(
+            "Another booking took this time a moment ago. The session was not moved.",
+            [Clash(appointment.number, start, "taken by another booking")],
+        ) from None
+    return appointment
+
+
+def appointment_cancel(*, appointment: Appointment, by, reason: str = "") -> list[PlannedSession]:
+    """Cancel one session and its pending reminders; return make-up slots in the same or next
+    week, best first (nothing is booked for them)."""
+    with transaction.atomic():
+        appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "cancelled")
+        appointment.set_status(Appointment.Status.CANCELLED, by=by, reason=reason or "Cancelled")
+        appointment.save()
+        cancel_reminders([appointment])
+    return makeup_slots(appointment)
+
+
+def appointment_rebook(*, appointment: Appointment, start: datetime, by) -> Appointment:
+    """Book a make-up for a cancelled or missed session at `start`; return the new session."""
+    if start.utcoffset() is None:
+        raise BookingError({"start": ["Give the time with its UTC offset."]})
+    try:
+        with transaction.atomic():
+            missed = _locked(
+                appointment,
+                (Appointment.Status.CANCELLED, Appointment.Status.NO_SHOW),
+                "given a make-up",
+            )
+            if missed.course.appointments.active().filter(number=missed.number).exists():
+                raise BookingError(f"Session {missed.number} already has a make-up booked.")
+            if start <= timezone.now():
+                raise BookingError({"start": ["The make-up time is in the past."]})
+            today = timezone.now().astimezone(Clinic.load().tz).date()
+            request, others = _course_context(missed, today)
+            session, problems = _try(request, others, missed.number, start)
+            _raise_problems(missed.number, start, problems, session)
+            makeup = Appointment.objects.create(
+                course=missed.course,
+                number=missed.number,
+                patient=missed.patient,
+                practitioner=missed.practitioner,
+                room_id=session.room_id,
+                starts_at=session.start,
+                ends_at=session.end,
+                changed_by=by,
+            )
+            channel = patient_channel(makeup.patient)
+            if channel:
+                Reminder.objects.bulk_create(before_visit_reminders(makeup, channel))
+    except IntegrityError:
+        raise BookingConflict(
+            "Another booking took this time a moment ago. Nothing was booked.",
+            [Clash(appointment.number, start, "taken by another booking")],
+        ) from None
+    return makeup
+
+
+def appointment_check_in(*, appointment: Appointment, by) -> Appointment:
+    """Mark the patient as arrived; only on the day of the session."""
+    with transaction.atomic():
+        appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "checked in")
+        tz = Clinic.load().tz
+        if appointment.starts_at.astimezone(tz).date() != timezone.now().astimezone(tz).date():
+            raise BookingError("A patient can only be checked in on the day of the session.")
+        appointment.set_status(Appointment.Status.CHECKED_IN, by=by)
+        appointment.save()
+    return appointment
+
+
+def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
+    """Record that the patient did not come; only once the session has started."""
+    with transaction.atomic():
+        appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "marked as a no-show")
+        if appointment.starts_at > timezone.now():
+            raise BookingError("A session can only be marked as a no-show once it has started.")
+        appointment.set_status(Appointment.Status.NO_SHOW, by=by)
+        appointment.save()
+        cancel_reminders([appointment])
+    return appointment
+
+
+def makeup_slots(appointment: Appointment, *, today: date | None = None) -> list[PlannedSession]:
+    """Return free slots for a missed or cancelled session in its own week or the next one that
+    keep every rule of the course, the course's usual time first."""
+    tz = Clinic.load().tz
+    today = today or timezone.now().astimezone(tz).date()
+    local = appointment.starts_at.astimezone(tz)
+    monday = local.date() - timedelta(days=local.weekday())
+    days = [monday + timedelta(days=n) for n in range(14) if monday + timedelta(days=n) > today]
+    wall = appointment.course.preferred_time or local.time()
+    proposals: list[PlannedSession] = []
+    request, others = _course_context(appointment, today)
+    for day in days:
+        for candidate in _times_near(day, wall, tz):
+            session, problems = _try(request, others, appointment.number, candidate)
+            if session is not None and not problems:
+                proposals.append(session)
+                break
+        if len(proposals) == MAKEUP_PROPOSALS:
+            break
+    return proposals
+
+
+def cancel_reminders(appointments: Iterable[Appointment]) -> int:
+    """Cancel the pending reminders of these appointments; return how many."""
+    return Reminder.objects.filter(
+        appointment__in=list(appointments), status=Reminder.Status.PENDING
+    ).update(status=Reminder.Status.CANCELLED)
+
+
+def _move_reminders(appointment: Appointment) -> None:
+    """Re-time the reminders before a moved visit; any already sent are not sent again."""
+    pending = appointment.reminders.filter(
+        kind=Reminder.Kind.BEFORE_VISIT, status=Reminder.Status.PENDING
+    )
+    for reminder in pending:
+        reminder.due_at = appointment.starts_at - timedelta(minutes=reminder.offset_minutes)
+        reminder.save(update_fields=["due_at"])
+    sent_offsets = set(
+        appointment.reminders.filter(kind=Reminder.Kind.BEFORE_VISIT)
+        .exclude(status=Reminder.Status.PENDING)
+        .values_list("offset_minutes", flat=True)
+    )
+    channel = patient_channel(appointment.patient)
+    if channel and sent_offsets:
+        # A reminder already went out for the old time: send a fresh one for the new time.
+        appointment.reminders.filter(
+            kind=Reminder.Kind.BEFORE_VISIT, offset_minutes__in=sent_offsets
+        ).delete()
+        Reminder.objects.bulk_create(
+            r
+            for r in before_visit_reminders(appointment, channel)
+            if r.offset_minutes in sent_offsets
+        )
+
+
+def _locked(appointment: Appointment, allowed: tuple, verb: str) -> Appointment:
+    locked = (
+        Appointment.objects.select_for_update()
+        .select_related("course", "patient")
+        .get(pk=appointment.pk)
+    )
+    if locked.status not in allowed:
+        raise BookingError(
+            f"Session {locked.number} is {locked.get_status_display().lower()} "
+            f"and cannot be {verb}."
+        )
+    return locked
+
+
+def _course_context(appointment: Appointment, today: date):
+    """Return the plan request for the appointment's course and the course's other sessions."""
+    course = appointment.course
+    siblings = list(course.appointments.active().exclude(pk=appointment.pk).order_by("number"))
+    tz = Clinic.load().tz
+    first = min([appointment.starts_at, *(s.starts_at for s in siblings)]).astimezone(tz).date()
+    request = plan_request(
+        patient=appointment.patient,
+        practitioners=[course.practitioner],
+        start_date=max(first, today),
+        today=today,
+        rule=course_rule(
+            sessions=max(course.sessions_planned, appointment.number), per_week=course.per_week
+        ),
+        ignore_appointments=[appointment.pk, *(s.pk for s in siblings)],
+        until=appointment.starts_at.astimezone(tz).date() + timedelta(weeks=2),
+    )
+    return request, siblings
+
+
+def _try(request, others: list[Appointment], number: int, start: datetime):
+    """Place the session at `start` among the course's other sessions; return it and problems."""
+    starts = {other.number: other.starts_at for other in others}
+    starts[number] = start.astimezone(UTC)
+    ordered = sorted(starts.items(), key=lambda item: item[1])
+    numbers = [n for n, _ in ordered]
+    try:
+        sessions, problems = place_slots(request, [s for _, s in ordered])
+    except PlanningError as exc:
+        raise BookingError({"start": [str(exc)]}) from None
+    index = numbers.index(number)
+    # Problems of the other, already-booked sessions (such as ones in the past) are not news.
+    relevant = [
+        reason
+        for position, reason in problems
+        if position - 1 == index
+        or ("ISO week" in reason or "days after" in reason)
+        and abs(position - 1 - index) <= 1
+    ]
+    session = sessions[index] if index < len(sessions) else None
+    return session, relevant
+
+
+def _place_in_course(appointment: Appointment, start: datetime) -> PlannedSession:
+    today = timezone.now().astimezone(Clinic.load().tz).date()
+    if start <= timezone.now():
+        raise BookingError({"start": ["The new time is in the past."]})
+    request, others = _course_context(appointment, today)
+    session, problems = _try(request, others, appointment.number, start)
+    _raise_problems(appointment.number, start, problems, session)
+    return session
+
+
+def _raise_problems(number: int, start: datetime, problems: list[str], session) -> None:
+    """Raise BookingConflict naming each problem of a session placed at `start`."""
+    if not problems and session is not None:
+        return
+    clashes = [Clash(number, start, reason) for reason in problems]
+    if all(reason in CLASH_REASONS for reason in problems):
+        raise BookingConflict("The new time clashes with another booking.", clashes)
+    raise BookingConflict("The new time breaks the course's rules: " + "; ".join(problems), clashes)
+
+
+def _times_near(day: date, wall, tz) -> list[datetime]:
+    """Return candidate starts on `day`: the usual time, then every 15 minutes outward."""
+    base = datetime.combine(day, wall)
+    offsets = [0]
+    for step in range(1, 41):
+        offsets += [step * 15, -step * 15]
+    candidates = []
+    for minutes in offsets:
+        moment = base + timedelta(minutes=minutes)
+        if moment.date() == day:
+            candidates.append(moment.replace(tzinfo=tz))
+    return candidates

@@ -1,0 +1,241 @@
+"""Plan, book and cancel treatment courses.
+
+Booking is all or nothing: the course, its sessions and their reminder rows are inserted in one
+transaction. On PostgreSQL the exclusion constraints refuse an overlap even when two
+receptionists book at the same instant; on SQLite the transaction is IMMEDIATE (settings), so
+the overlap check inside it cannot race another booking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, time
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clinic.models import Clinic, Practitioner
+from clinic.roles import CLINICAL_ROLES, has_role
+from patients.models import Patient
+from scheduling.calendars import bookable_practitioners, course_rule, plan_request
+from scheduling.models import Appointment, Condition, RedFlag, Reminder, TreatmentCourse
+from scheduling.planner import (
+    Plan,
+    PlannedSession,
+    PlanningError,
+    place_slots,
+    plan_course,
+)
+from scheduling.services.errors import BookingConflict, BookingError, Clash
+from scheduling.services.reminders import reminders_for_booking
+
+# Reasons the planner gives when a slot is taken, as opposed to a slot that breaks a rule.
+CLASH_REASONS = ("practitioner busy", "patient busy", "no free room")
+
+
+def course_plan(
+    *,
+    patient: Patient,
+    practitioner: Practitioner | None,
+    start_date: date,
+    weekdays: Sequence[int] | None = None,
+    time: time | None = None,
+    sessions: int = 8,
+    per_week: int = 2,
+    today: date | None = None,
+) -> Plan:
+    """Return the proposed sessions, or which weeks could not be filled; store nothing."""
+    request = _request(
+        patient=patient,
+        practitioner=practitioner,
+        start_date=start_date,
+        weekdays=weekdays,
+        preferred_time=time,
+        sessions=sessions,
+        per_week=per_week,
+        today=today,
+    )
+    try:
+        return plan_course(request)
+    except PlanningError as exc:
+        raise BookingError({"non_field_errors": [str(exc)]}) from None
+
+
+def course_book(
+    *,
+    patient: Patient,
+    practitioner: Practitioner | None,
+    start_date: date,
+    condition: str,
+    by,
+    weekdays: Sequence[int] | None = None,
+    time: time | None = None,
+    sessions: int = 8,
+    per_week: int = 2,
+    red_flags: Sequence[str] = (),
+    red_flag_override: str = "",
+    slots: Sequence[datetime] | None = None,
+    today: date | None = None,
+) -> TreatmentCourse:
+    """Book a whole course in one transaction and return it.
+
+    Raise BookingError for bad input and BookingConflict when a session clashes; in both cases
+    nothing is stored.
+    """
+    _check_clinical_screening(condition, red_flags, red_flag_override, by)
+    arguments = {
+        "patient": patient,
+        "practitioner": practitioner,
+        "start_date": start_date,
+        "weekdays": weekdays,
+        "preferred_time": time,
+        "sessions": sessions,
+        "per_week": per_week,
+        "today": today,
+    }
+    planned: list[PlannedSession] = []
+    try:
+        with transaction.atomic():
+            request = _request(**arguments)
+            planned = _sessions_to_book(request, slots)
+            course = TreatmentCourse.objects.create(
+                patient=patient,
+                practitioner_id=planned[0].practitioner_id,
+                condition=condition,
+                red_flags=list(red_flags),
+                red_flag_override=red_flag_override.strip(),
+                sessions_planned=sessions,
+                per_week=per_week,
+                weekdays=sorted(weekdays or []),
+                preferred_time=time,
+                created_by=by,
+            )
+            appointments = Appointment.objects.bulk_create(
+                Appointment(
+                    course=course,
+                    number=session.number,
+                    patient=patient,
+                    practitioner_id=session.practitioner_id,
+                    room_id=session.room_id,
+                    starts_at=session.start,
+                    ends_at=session.end,
+                    changed_by=by,
+                )
+                for session in planned
+            )
+            Reminder.objects.bulk_create(reminders_for_booking(course, appointments))
+    except IntegrityError:
+        # Another booking committed first and the database refused ours. Say which sessions
+        # clash now, from a fresh look at the calendars.
+        clashes = _clashes(_request(**arguments), [session.start for session in planned])
+        raise BookingConflict(
+            "Another booking took one of these times a moment ago. Nothing was booked.",
+            clashes or [Clash(None, start_date.isoformat(), "taken by another booking")],
+        ) from None
+    return course
+
+
+def course_cancel(*, course: TreatmentCourse, by, reason: str = "") -> TreatmentCourse:
+    """Cancel every future session of the course and their pending reminders."""
+    from scheduling.services.appointments import cancel_reminders
+
+    now = timezone.now()
+    with transaction.atomic():
+        course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
+        if course.status == TreatmentCourse.Status.CANCELLED:
+            raise BookingError("This course is already cancelled.")
+        future = list(
+            course.appointments.filter(
+                status__in=Appointment.UPCOMING_STATUSES, starts_at__gt=now
+            ).select_for_update()
+        )
+        for appointment in future:
+            appointment.set_status(
+                Appointment.Status.CANCELLED, by=by, reason=reason or "Course cancelled"
+            )
+        Appointment.objects.bulk_update(
+            future, ["status", "changed_by", "changed_at", "cancel_reason"]
+        )
+        cancel_reminders(future)
+        course.status = TreatmentCourse.Status.CANCELLED
+        course.save(update_fields=["status"])
+    return course
+
+
+def _check_clinical_screening(condition: str, red_flags, override: str, by) -> None:
+    errors: dict[str, list[str]] = {}
+    if condition not in Condition.values:
+        errors["condition"] = [f"“{condition}” is not one of the conditions the clinic treats."]
+    unknown = [flag for flag in red_flags if flag not in RedFlag.values]
+    if unknown:
+        errors["red_flags"] = [f"Unknown red flag: {', '.join(map(str, unknown))}."]
+    elif red_flags and not override.strip():
+        errors["red_flags"] = [
+            "A red flag calls for referral before acupuncture. A practitioner must review the "
+            "patient and give a reason to book anyway."
+        ]
+    elif red_flags and not has_role(by, *CLINICAL_ROLES):
+        errors["red_flag_override"] = [
+            "Only a practitioner or the manager can override a red flag."
+        ]
+    if errors:
+        raise BookingError(errors)
+
+
+def _request(
+    *, patient, practitioner, start_date, weekdays, preferred_time, sessions, per_week, today
+):
+    clinic = Clinic.load()
+    today = today or timezone.now().astimezone(clinic.tz).date()
+    if not 1 <= sessions <= 40:
+        raise BookingError({"sessions": ["A course has between 1 and 40 sessions."]})
+    if not 1 <= per_week <= 7:
+        raise BookingError({"per_week": ["Sessions per week must be between 1 and 7."]})
+    practitioners = bookable_practitioners(practitioner)
+    if not practitioners:
+        raise BookingError({"practitioner": ["No active practitioner to book with."]})
+    return plan_request(
+        patient=patient,
+        practitioners=practitioners,
+        start_date=start_date,
+        today=today,
+        rule=course_rule(sessions=sessions, per_week=per_week),
+        weekdays=weekdays,
+        preferred_time=preferred_time,
+    )
+
+
+def _sessions_to_book(request, slots) -> list[PlannedSession]:
+    """Return the sessions to insert: the given slots checked, or a fresh complete plan."""
+    try:
+        if slots:
+            if len(slots) != request.rule.sessions:
+                raise BookingError(
+                    {"slots": [f"Give exactly {request.rule.sessions} slots, one per session."]}
+                )
+            sessions, problems = place_slots(request, list(slots))
+            _raise_for_problems(problems, slots)
+            return list(sessions)
+        plan = plan_course(request)
+    except PlanningError as exc:
+        raise BookingError({"non_field_errors": [str(exc)]}) from None
+    if not plan.complete:
+        raise BookingConflict(
+            "The course cannot be booked as asked: some weeks have no free slot.",
+            [Clash(None, gap.week_of.isoformat(), gap.reason) for gap in plan.unfilled],
+        )
+    return list(plan.sessions)
+
+
+def _raise_for_problems(problems: list[tuple[int, str]], slots: Sequence[datetime]) -> None:
+    if not problems:
+        return
+    clashes = [Clash(number, slots[number - 1], reason) for number, reason in problems]
+    if all(clash.reason in CLASH_REASONS for clash in clashes):
+        raise BookingConflict("Some sessions clash with existing bookings.", clashes)
+    raise BookingError({"slots": [str(clash) for clash in clashes]})
+
+
+def _clashes(request, starts: list[datetime]) -> list[Clash]:
+    _, problems = place_slots(request, starts)
+    return [Clash(n, starts[n - 1], reason) for n, reason in problems if reason in CLASH_REASONS]

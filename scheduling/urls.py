@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from scheduling import views
+
+urlpatterns = [
+    path("courses/new/", views.course_new, name="course-new"),
+    path("courses/<int:pk>/", views.course_detail, name="course-detail"),
+    path("courses/<int:pk>/cancel/", views.course_cancel, name="course-cancel"),
+    path(
+        "appointments/<int:pk>/<str:action>/",
+        views.appointment_action,
+        name="appointment-action",
+    ),
+    path("calendar/", views.calendar, {"scope": "week"}, name="calendar-week"),
+    path("calendar/day/", views.calendar, {"scope": "day"}, name="calendar-day"),
+    path("attention/", views.attention, name="attention"),
+]

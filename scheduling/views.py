@@ -1,0 +1,224 @@
+"""Receptionist pages: book a course from a preview, manage its sessions, calendars, attention."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from clinic.models import Clinic, Practitioner, Room
+from clinic.roles import FRONT_DESK_ROLES, has_role
+from patients.models import Patient
+from scheduling import services
+from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
+from scheduling.models import Appointment, TreatmentCourse
+from scheduling.schedule import needs_attention, week_calendar
+from scheduling.services.errors import BookingConflict, BookingError
+
+
+def front_desk_only(view):
+    def wrapped(request, *args, **kwargs):
+        if not has_role(request.user, *FRONT_DESK_ROLES):
+            return render(request, "403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def staff_only(view):
+    def wrapped(request, *args, **kwargs):
+        if not has_role(request.user, "receptionist", "practitioner", "manager"):
+            return render(request, "403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@front_desk_only
+def course_new(request):
+    """Step 1: the course request; step 2: the preview with editable sessions; then book."""
+    initial = {"patient": request.GET.get("patient"), "sessions": 8, "per_week": 2}
+    form = CourseForm(request.POST or None, initial=initial)
+    context = {"form": form, "patient": _patient_from(form, request)}
+    if request.method == "POST" and form.is_valid():
+        try:
+            if "book" in request.POST:
+                course = services.course_book(
+                    **form.service_arguments(),
+                    condition=form.cleaned_data["condition"],
+                    red_flags=form.cleaned_data["red_flags"],
+                    red_flag_override=form.cleaned_data["red_flag_override"],
+                    slots=_slots_from(request.POST) or None,
+                    by=request.user,
+                )
+                messages.success(request, f"Booked {course.appointments.count()} sessions.")
+                return redirect(course)
+            context["plan"] = services.course_plan(**form.service_arguments())
+        except BookingError as exc:
+            for field, errors in exc.errors.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except BookingConflict as exc:
+            context["conflict"] = exc
+        if "book" in request.POST and "plan" not in context:
+            context["plan"] = _safe_plan(form)
+    context["tz"] = Clinic.load().tz
+    context["rooms"] = {room.pk: room for room in Room.objects.all()}
+    context["practitioners"] = {p.pk: p for p in Practitioner.objects.all()}
+    return render(request, "scheduling/course_new.html", context)
+
+
+def _patient_from(form, request):
+    pk = form.data.get("patient") if form.is_bound else request.GET.get("patient")
+    return Patient.objects.filter(pk=pk).first() if str(pk or "").isdigit() else None
+
+
+def _slots_from(post) -> list[datetime]:
+    """Read the preview's session inputs (clinic wall time) as aware datetimes."""
+    tz = Clinic.load().tz
+    slots = []
+    for key in sorted((k for k in post if k.startswith("slot-")), key=lambda k: int(k[5:])):
+        try:
+            naive = datetime.fromisoformat(post[key])
+        except ValueError:
+            raise BookingError(
+                {"slots": [f"Session {key[5:]}: “{post[key]}” is not a date and time."]}
+            ) from None
+        slots.append(naive.replace(tzinfo=tz))
+    return slots
+
+
+def _safe_plan(form):
+    try:
+        return services.course_plan(**form.service_arguments())
+    except (BookingError, BookingConflict):
+        return None
+
+
+@staff_only
+def course_detail(request, pk: int):
+    course = get_object_or_404(
+        TreatmentCourse.objects.select_related("patient", "practitioner"), pk=pk
+    )
+    appointments = course.appointments.select_related("room").order_by("number", "starts_at")
+    return render(
+        request,
+        "scheduling/course_detail.html",
+        {
+            "course": course,
+            "appointments": appointments,
+            "can_act": has_role(request.user, *FRONT_DESK_ROLES),
+            "now": timezone.now(),
+            "tz": Clinic.load().tz,
+            "move_form": MoveForm(),
+        },
+    )
+
+
+@require_POST
+@front_desk_only
+def appointment_action(request, pk: int, action: str):
+    """Move, cancel, check in, mark a no-show or book a make-up, then go back to the course."""
+    appointment = get_object_or_404(Appointment, pk=pk)
+    try:
+        _act(request, appointment, action)
+    except BookingError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    except BookingConflict as exc:
+        details = "; ".join(str(clash) for clash in exc.clashes)
+        messages.error(request, f"{exc.detail} {details}")
+    return redirect(appointment.course)
+
+
+def _act(request, appointment: Appointment, action: str) -> None:
+    by = request.user
+    if action in ("move", "makeup"):
+        form = MoveForm(request.POST)
+        if not form.is_valid():
+            raise BookingError({"start": ["Choose a valid date and time."]})
+        if action == "move":
+            services.appointment_reschedule(
+                appointment=appointment, start=form.cleaned_data["start"], by=by
+            )
+            messages.success(request, f"Session {appointment.number} moved.")
+        else:
+            services.appointment_rebook(
+                appointment=appointment, start=form.cleaned_data["start"], by=by
+            )
+            messages.success(request, f"Make-up for session {appointment.number} booked.")
+    elif action == "cancel":
+        form = CancelForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        proposals = services.appointment_cancel(appointment=appointment, reason=reason, by=by)
+        tz = Clinic.load().tz
+        offer = ", ".join(f"{p.start.astimezone(tz):%a %b %-d %H:%M}" for p in proposals)
+        messages.success(
+            request,
+            f"Session {appointment.number} cancelled."
+            + (
+                f" Free make-up times: {offer}."
+                if offer
+                else " No make-up time is free this week or next."
+            ),
+        )
+    elif action == "check-in":
+        services.appointment_check_in(appointment=appointment, by=by)
+        messages.success(request, f"{appointment.patient} checked in.")
+    elif action == "no-show":
+        services.appointment_mark_no_show(appointment=appointment, by=by)
+        messages.warning(request, f"Session {appointment.number} marked as a no-show.")
+    else:
+        raise BookingError("Unknown action.")
+
+
+@require_POST
+@front_desk_only
+def course_cancel(request, pk: int):
+    course = get_object_or_404(TreatmentCourse, pk=pk)
+    try:
+        services.course_cancel(course=course, by=request.user)
+        messages.success(request, "The course and its future sessions are cancelled.")
+    except BookingError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    return redirect(course)
+
+
+@staff_only
+def calendar(request, scope: str = "week"):
+    """A day or week calendar for one practitioner or one room."""
+    form = CalendarForm(request.GET or None)
+    tz = Clinic.load().tz
+    data = form.cleaned_data if form.is_valid() else {}
+    day = data.get("date") or timezone.now().astimezone(tz).date()
+    practitioner = data.get("practitioner")
+    room = Room.objects.filter(pk=data.get("room")).first() if data.get("room") else None
+    if practitioner is None and room is None:
+        practitioner = Practitioner.objects.filter(active=True).first()
+    first = day if scope == "day" else day - timedelta(days=day.weekday())
+    days = 1 if scope == "day" else 7
+    grid = week_calendar(practitioner=practitioner, room=room, first_day=first, days=days, tz=tz)
+    return render(
+        request,
+        "scheduling/calendar.html",
+        {
+            "grid": grid,
+            "scope": scope,
+            "day": day,
+            "previous": first - timedelta(days=days),
+            "next": first + timedelta(days=days),
+            "practitioner": practitioner,
+            "room": room,
+            "practitioners": Practitioner.objects.filter(active=True),
+            "rooms": Room.objects.filter(active=True),
+        },
+    )
+
+
+@front_desk_only
+def attention(request):
+    return render(request, "scheduling/attention.html", {"items": needs_attention()})

@@ -1,0 +1,254 @@
+"""Booking a course: eight sessions at two a week, right across DST, all or nothing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from clinic.models import Closure, OpeningHours, WorkingHours
+from patients.models import Patient
+from scheduling.models import Appointment, Reminder, TreatmentCourse
+from scheduling.services import BookingConflict, BookingError, course_book, course_plan
+
+NEW_YORK = ZoneInfo("America/New_York")
+pytestmark = pytest.mark.django_db
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(NEW_YORK)
+
+
+@pytest.fixture
+def book(rooms, practitioner, patient, receptionist):
+    """Book a course with the usual defaults; keyword arguments override them."""
+
+    def booking(**overrides):
+        arguments = {
+            "patient": patient,
+            "practitioner": practitioner,
+            "start_date": date(2027, 3, 1),
+            "weekdays": [0, 3],
+            "time": time(10),
+            "condition": "sciatica",
+            "by": receptionist,
+        } | overrides
+        return course_book(**arguments)
+
+    return booking
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_it_keeps_ten_oclock_local_across_spring_forward(book):
+    course = book()
+    sessions = list(course.appointments.order_by("number"))
+    assert [local(s.starts_at).date() for s in sessions] == [
+        date(2027, 3, d) for d in (1, 4, 8, 11, 15, 18, 22, 25)
+    ]
+    assert {local(s.starts_at).time() for s in sessions} == {time(10)}
+    offsets = [local(s.starts_at).utcoffset() for s in sessions]
+    assert offsets == [timedelta(hours=-5)] * 4 + [timedelta(hours=-4)] * 4
+    assert [s.number for s in sessions] == list(range(1, 9))
+    assert sessions[0].ends_at - sessions[0].starts_at == timedelta(minutes=60)
+    assert sessions[1].ends_at - sessions[1].starts_at == timedelta(minutes=45)
+
+
+@time_machine.travel(datetime(2026, 10, 1, 12, tzinfo=NEW_YORK), tick=False)
+def test_it_keeps_ten_oclock_local_across_fall_back(book):
+    course = book(start_date=date(2026, 10, 19))
+    sessions = list(course.appointments.order_by("number"))
+    assert {local(s.starts_at).time() for s in sessions} == {time(10)}
+    assert [local(s.starts_at).utcoffset().total_seconds() / 3600 for s in sessions] == [
+        -4,
+        -4,
+        -4,
+        -4,
+        -5,
+        -5,
+        -5,
+        -5,
+    ]
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_it_refuses_a_local_time_that_does_not_exist(book, clinic, practitioner):
+    OpeningHours.objects.create(clinic=clinic, weekday=6, opens=time(0), closes=time(23, 59))
+    WorkingHours.objects.create(practitioner=practitioner, weekday=6, start=time(0), end=time(23))
+    with pytest.raises(BookingError) as refused:
+        book(start_date=date(2027, 3, 8), weekdays=[2, 6], time=time(2, 30), sessions=2)
+    assert "02:30 does not exist on 2027-03-14" in str(refused.value)
+    assert TreatmentCourse.objects.count() == 0
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_a_clash_in_week_three_leaves_nothing_behind(
+    book, other_practitioner, patient_without_consent, rooms
+):
+    clash_at = datetime(2027, 3, 15, 10, tzinfo=NEW_YORK)
+    # Someone else's session with Mei on Monday of week 3.
+    existing = _existing_session(clash_at, patient_without_consent)
+    before = (
+        TreatmentCourse.objects.count(),
+        Appointment.objects.count(),
+        Reminder.objects.count(),
+    )
+    slots = [datetime(2027, 3, d, 10, tzinfo=NEW_YORK) for d in (1, 4, 8, 11, 15, 18, 22, 25)]
+    with pytest.raises(BookingConflict) as conflict:
+        book(slots=slots)
+    assert conflict.value.conflicts == [
+        {"number": 5, "start": "2027-03-15T10:00:00-04:00", "reason": "practitioner busy"}
+    ]
+    after = (TreatmentCourse.objects.count(), Appointment.objects.count(), Reminder.objects.count())
+    assert after == before
+    assert existing.status == "booked"
+
+
+def _existing_session(start: datetime, patient: Patient) -> Appointment:
+    from clinic.models import Practitioner, Room
+
+    course = TreatmentCourse.objects.create(
+        patient=patient, practitioner=Practitioner.objects.get(name="Mei Chen"), condition="other"
+    )
+    return Appointment.objects.create(
+        course=course,
+        number=1,
+        patient=patient,
+        practitioner=course.practitioner,
+        room=Room.objects.first(),
+        starts_at=start,
+        ends_at=start + timedelta(minutes=45),
+    )
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_the_planner_moves_a_busy_session_and_says_why(book, patient_without_consent):
+    _existing_session(datetime(2027, 3, 4, 10, tzinfo=NEW_YORK), patient_without_consent)
+    course = book()
+    second = course.appointments.get(number=2)
+    assert local(second.starts_at) != datetime(2027, 3, 4, 10, tzinfo=NEW_YORK)
+    assert course.appointments.count() == 8
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_a_closed_week_is_a_conflict_naming_the_week(book):
+    Closure.objects.create(
+        start_date=date(2027, 3, 8), end_date=date(2027, 3, 13), reason="Retreat"
+    )
+    with pytest.raises(BookingConflict) as conflict:
+        book()
+    assert conflict.value.conflicts[0]["start"] == "2027-03-08"
+    assert "closed" in conflict.value.conflicts[0]["reason"]
+    assert TreatmentCourse.objects.count() == 0
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_booking_writes_a_confirmation_and_a_reminder_before_each_visit(book):
+    course = book()
+    reminders = Reminder.objects.filter(appointment__course=course)
+    assert reminders.filter(kind="confirmation").count() == 1
+    before = reminders.filter(kind="before_visit").order_by("due_at")
+    assert before.count() == 8
+    for reminder in before:
+        assert reminder.appointment.starts_at - reminder.due_at == timedelta(hours=24)
+        assert reminder.channel == "sms"
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_a_red_flag_blocks_booking_without_a_practitioners_reason(book, practitioner):
+    with pytest.raises(BookingError) as refused:
+        book(red_flags=["infection"])
+    assert "red_flags" in refused.value.errors
+    with pytest.raises(BookingError) as receptionist_override:
+        book(red_flags=["infection"], red_flag_override="Seen by GP, no infection")
+    assert "red_flag_override" in receptionist_override.value.errors
+    assert TreatmentCourse.objects.count() == 0
+    course = book(
+        red_flags=["infection"], red_flag_override="Seen by GP, no infection", by=practitioner.user
+    )
+    assert course.red_flag_override == "Seen by GP, no infection"
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_any_practitioner_keeps_one_practitioner_for_the_course(book, other_practitioner):
+    course = book(practitioner=None)
+    assert course.appointments.values("practitioner").distinct().count() == 1
+
+
+def _bulk_appointments(count: int, patients: list[Patient]) -> None:
+    """Fill the course's weeks with `count` sessions for other patients: Mei is busy from 11:00
+    and David holds Room 2 all day, so every one of them is loaded while planning."""
+    from clinic.models import Practitioner, Room
+
+    mei, david = (
+        Practitioner.objects.get(name="Mei Chen"),
+        Practitioner.objects.get(name="David Okafor"),
+    )
+    room_1, room_2 = Room.objects.order_by("name")[:2]
+    rows = []
+    day = date(2027, 2, 22)
+    while len(rows) < count:
+        if day.weekday() < 5:
+            for who, room, patient, hours in (
+                (mei, room_1, patients[0], range(11, 19)),
+                (david, room_2, patients[1], range(9, 19)),
+            ):
+                for hour in hours:
+                    start = datetime.combine(day, time(hour), tzinfo=NEW_YORK)
+                    rows.append((who, room, patient, start))
+        day += timedelta(days=1)
+    courses = {
+        who.pk: TreatmentCourse.objects.create(patient=patient, practitioner=who, condition="other")
+        for who, _, patient, _ in rows[:1] + rows[8:9]
+    }
+    Appointment.objects.bulk_create(
+        Appointment(
+            course=courses[who.pk],
+            number=n + 1,
+            patient=patient,
+            practitioner=who,
+            room=room,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=45),
+        )
+        for n, (who, room, patient, start) in enumerate(rows[:count])
+    )
+
+
+def _queries(callable_) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        callable_()
+    return len(captured.captured_queries)
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_planning_and_booking_take_the_same_queries_with_500_appointments(
+    book,
+    patient,
+    practitioner,
+    other_practitioner,
+    patient_without_consent,
+    django_assert_max_num_queries,
+):
+    def plan():
+        return course_plan(
+            patient=patient,
+            practitioner=practitioner,
+            start_date=date(2027, 3, 1),
+            weekdays=[0, 3],
+            time=time(10),
+        )
+
+    plan_empty = _queries(plan)
+    book_empty = _queries(lambda: book(start_date=date(2027, 3, 1)))
+    TreatmentCourse.objects.all().delete()
+    grace = Patient.objects.create(first_name="Grace", last_name="Kim", email="g@example.com")
+    _bulk_appointments(500, [patient_without_consent, grace])
+    with django_assert_max_num_queries(plan_empty):
+        assert len(plan().sessions) == 8
+    with django_assert_max_num_queries(book_empty):
+        book(start_date=date(2027, 3, 1))
+    assert Appointment.objects.count() == 508
