@@ -39,7 +39,7 @@ class CourseInputSerializer(serializers.Serializer):
     )
     start_date = serializers.DateField()
     weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=6),
+        child=serializers.IntegerField(),
         required=False,
         max_length=7,
         help_text="Monday = 0 ... Sunday = 6",
@@ -58,6 +58,14 @@ class CourseInputSerializer(serializers.Serializer):
         today = timezone.now().astimezone(Clinic.load().tz).date()
         if value < today:
             raise serializers.ValidationError("The start date is in the past.")
+        return value
+
+    def validate_weekdays(self, value):
+        wrong = [day for day in value if not 0 <= day <= 6]
+        if wrong:
+            raise serializers.ValidationError(
+                f"Weekdays run from 0 (Monday) to 6 (Sunday); {wrong[0]} is not one."
+            )
         return value
 
     def validate(self, attrs):

@@ -1,0 +1,179 @@
+"""The receptionist's pages: preview, confirm, course actions, calendars, needs attention."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from scheduling.models import Appointment, TreatmentCourse
+from scheduling.services import course_book
+
+NEW_YORK = ZoneInfo("America/New_York")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rooms")]
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    with time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False):
+        yield
+
+
+@pytest.fixture
+def form(patient, practitioner):
+    return {
+        "patient": patient.pk,
+        "practitioner": practitioner.pk,
+        "condition": "trochanteric_bursitis",
+        "start_date": "2027-03-01",
+        "weekdays": ["0", "3"],
+        "time": "10:00",
+        "sessions": "8",
+        "per_week": "2",
+    }
+
+
+def test_preview_lists_eight_sessions_and_books_nothing(client_as, receptionist, form):
+    response = client_as(receptionist).post("/courses/new/", form | {"preview": "1"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('name="slot-') == 8
+    assert 'value="2027-03-01T10:00"' in page
+    assert "Confirm booking" in page
+    assert TreatmentCourse.objects.count() == 0
+
+
+def test_confirming_the_preview_books_the_edited_sessions(client_as, receptionist, form):
+    slots = {
+        f"slot-{n}": f"2027-03-{d:02d}T10:00"
+        for n, d in enumerate((1, 4, 8, 11, 15, 18, 22, 25), 1)
+    }
+    slots["slot-2"] = "2027-03-05T11:00"  # the receptionist moved session 2 to Friday
+    response = client_as(receptionist).post("/courses/new/", form | slots | {"book": "1"})
+    course = TreatmentCourse.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/courses/{course.pk}/"
+    second = course.appointments.get(number=2)
+    assert second.starts_at == datetime(2027, 3, 5, 11, tzinfo=NEW_YORK)
+
+
+def test_a_past_start_date_is_a_form_error(client_as, receptionist, form):
+    response = client_as(receptionist).post(
+        "/courses/new/", form | {"start_date": "2027-01-04", "preview": "1"}
+    )
+    assert "The start date is in the past." in response.content.decode()
+    assert TreatmentCourse.objects.count() == 0
+
+
+def test_three_a_week_on_two_weekdays_is_a_form_error(client_as, receptionist, form):
+    response = client_as(receptionist).post(
+        "/courses/new/", form | {"per_week": "3", "preview": "1"}
+    )
+    assert "3 sessions per week need at least 3 weekdays; 2 chosen." in response.content.decode()
+
+
+def test_a_time_outside_opening_hours_is_a_form_error(client_as, receptionist, form):
+    response = client_as(receptionist).post(
+        "/courses/new/", form | {"time": "20:00", "preview": "1"}
+    )
+    assert "outside opening hours" in response.content.decode()
+
+
+def test_a_clashing_edit_is_shown_and_nothing_is_booked(
+    client_as, receptionist, form, patient_without_consent, practitioner
+):
+    course_book(
+        patient=patient_without_consent,
+        practitioner=practitioner,
+        start_date=date(2027, 3, 5),
+        weekdays=[4],
+        per_week=1,
+        sessions=1,
+        time=time(11),
+        condition="other",
+        by=receptionist,
+    )
+    slots = {
+        f"slot-{n}": f"2027-03-{d:02d}T10:00"
+        for n, d in enumerate((1, 4, 8, 11, 15, 18, 22, 25), 1)
+    }
+    slots["slot-2"] = "2027-03-05T11:00"
+    response = client_as(receptionist).post("/courses/new/", form | slots | {"book": "1"})
+    page = response.content.decode()
+    assert "Session 2 (2027-03-05T11:00:00-05:00): practitioner busy" in page
+    assert TreatmentCourse.objects.count() == 1
+
+
+def test_course_page_moves_and_cancels_sessions(client_as, receptionist, form):
+    client = client_as(receptionist)
+    client.post("/courses/new/", form | {"book": "1"})
+    course = TreatmentCourse.objects.get()
+    third = course.appointments.get(number=3)
+    response = client.post(
+        f"/appointments/{third.pk}/move/", {"start": "2027-03-09T15:00"}, follow=True
+    )
+    assert "Session 3 moved." in response.content.decode()
+    third.refresh_from_db()
+    assert third.starts_at == datetime(2027, 3, 9, 15, tzinfo=NEW_YORK)
+    response = client.post(f"/appointments/{third.pk}/cancel/", {"reason": "Away"}, follow=True)
+    assert "Session 3 cancelled." in response.content.decode()
+    assert "Free make-up times" in response.content.decode()
+    page = client.get(f"/courses/{course.pk}/").content.decode()
+    assert "Book make-up" in page
+
+
+def test_a_refused_move_is_explained_and_changes_nothing(client_as, receptionist, form):
+    client = client_as(receptionist)
+    client.post("/courses/new/", form | {"book": "1"})
+    third = Appointment.objects.get(number=3)
+    response = client.post(
+        f"/appointments/{third.pk}/move/", {"start": "2027-03-05T10:00"}, follow=True
+    )
+    assert "breaks the course&#x27;s rules" in response.content.decode()
+    assert Appointment.objects.get(pk=third.pk).starts_at == third.starts_at
+
+
+def test_practitioners_see_the_course_without_front_desk_actions(
+    client_as, receptionist, practitioner, form
+):
+    client_as(receptionist).post("/courses/new/", form | {"book": "1"})
+    course = TreatmentCourse.objects.get()
+    page = client_as(practitioner.user).get(f"/courses/{course.pk}/").content.decode()
+    assert "Check in" not in page
+    assert "Cancel course" not in page
+    assert client_as(practitioner.user).get("/courses/new/").status_code == 403
+
+
+def test_week_calendar_shows_the_sessions_of_a_practitioner_and_a_room(
+    client_as, receptionist, form, practitioner, rooms
+):
+    client = client_as(receptionist)
+    client.post("/courses/new/", form | {"book": "1"})
+    page = client.get(
+        "/calendar/", {"practitioner": practitioner.pk, "date": "2027-03-01"}
+    ).content.decode()
+    assert page.count("Ana Lopez") == 2  # Monday and Thursday of that week
+    room_page = client.get(
+        "/calendar/", {"room": rooms[0].pk, "date": "2027-03-03"}
+    ).content.decode()
+    assert room_page.count("Ana Lopez") == 2
+    day = client.get(
+        "/calendar/day/", {"practitioner": practitioner.pk, "date": "2027-03-04"}
+    ).content.decode()
+    assert day.count("Ana Lopez") == 1
+
+
+def test_needs_attention_lists_unrebooked_no_shows_and_short_courses(client_as, receptionist, form):
+    client = client_as(receptionist)
+    client.post("/courses/new/", form | {"book": "1"})
+    course = TreatmentCourse.objects.get()
+    assert "Nothing needs attention" in client.get("/attention/").content.decode()
+    first = course.appointments.get(number=1)
+    with time_machine.travel(datetime(2027, 3, 1, 11, tzinfo=NEW_YORK), tick=False):
+        client.force_login(receptionist)  # a new working day, a new login
+        client.post(f"/appointments/{first.pk}/no-show/")
+        page = client.get("/attention/").content.decode()
+    assert "Missed session 1 on Mon Mar 1 is not rebooked." in page
+    assert "7 of 8 sessions booked." in page
