@@ -37,7 +37,18 @@ class ManagerRequiredMixin(RoleRequiredMixin):
 
 
 class HomeView(RoleRequiredMixin, TemplateView):
+    """The day at a glance: today's sessions for the front desk, and what needs a call."""
+
     template_name = "clinic/home.html"
+
+    def get_context_data(self, **kwargs):
+        from scheduling.schedule import needs_attention, todays_sessions
+
+        context = super().get_context_data(**kwargs)
+        if has_role(self.request.user, Role.RECEPTIONIST, Role.MANAGER):
+            context["today"] = todays_sessions()
+            context["attention_count"] = len(needs_attention())
+        return context
 
 
 class SetupView(ManagerRequiredMixin, TemplateView):

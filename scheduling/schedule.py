@@ -141,3 +141,20 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
                 )
             )
     return items
+
+
+def todays_sessions(*, now: datetime | None = None) -> list[Appointment]:
+    """Return today's sessions in the clinic, all practitioners, in time order."""
+    from django.utils import timezone
+
+    tz = Clinic.load().tz
+    day = (now or timezone.now()).astimezone(tz).date()
+    start = datetime.combine(day, time(), tzinfo=tz)
+    sessions = list(
+        Appointment.objects.overlapping(start, start + timedelta(days=1))
+        .select_related("patient", "practitioner", "room")
+        .order_by("starts_at")
+    )
+    for session in sessions:
+        session.local_start = session.starts_at.astimezone(tz)
+    return sessions

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clinic.models import Clinic, Practitioner, Room
@@ -105,7 +106,11 @@ def course_detail(request, pk: int):
     course = get_object_or_404(
         TreatmentCourse.objects.select_related("patient", "practitioner"), pk=pk
     )
-    appointments = course.appointments.select_related("room").order_by("number", "starts_at")
+    tz = Clinic.load().tz
+    today = timezone.now().astimezone(tz).date()
+    appointments = list(course.appointments.select_related("room").order_by("number", "starts_at"))
+    for appointment in appointments:
+        appointment.is_today = appointment.starts_at.astimezone(tz).date() == today
     return render(
         request,
         "scheduling/course_detail.html",
@@ -114,7 +119,7 @@ def course_detail(request, pk: int):
             "appointments": appointments,
             "can_act": has_role(request.user, *FRONT_DESK_ROLES),
             "now": timezone.now(),
-            "tz": Clinic.load().tz,
+            "tz": tz,
             "move_form": MoveForm(),
         },
     )
@@ -132,6 +137,9 @@ def appointment_action(request, pk: int, action: str):
     except BookingConflict as exc:
         details = "; ".join(str(clash) for clash in exc.clashes)
         messages.error(request, f"{exc.detail} {details}")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect(appointment.course)
 
 

@@ -177,3 +177,19 @@ def test_needs_attention_lists_unrebooked_no_shows_and_short_courses(client_as, 
         page = client.get("/attention/").content.decode()
     assert "Missed session 1 on Mon Mar 1 is not rebooked." in page
     assert "7 of 8 sessions booked." in page
+
+
+def test_home_lists_todays_sessions_for_check_in(client_as, receptionist, form):
+    client = client_as(receptionist)
+    client.post("/courses/new/", form | {"book": "1"})
+    first = Appointment.objects.get(number=1)
+    with time_machine.travel(datetime(2027, 3, 1, 9, 45, tzinfo=NEW_YORK), tick=False):
+        client.force_login(receptionist)
+        home = client.get("/").content.decode()
+        assert "Ana Lopez" in home and "10:00" in home
+        response = client.post(f"/appointments/{first.pk}/check-in/", {"next": "/"})
+        assert response["Location"] == "/"
+        evil = client.post(f"/appointments/{first.pk}/no-show/", {"next": "https://evil.example/"})
+        assert evil["Location"] == f"/courses/{first.course_id}/"
+    first.refresh_from_db()
+    assert first.status == "checked_in"
