@@ -62,6 +62,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "scheduling.view_sessionrecord",
         "scheduling.add_sessionrecord",
         "scheduling.change_sessionrecord",
+        "scheduling.view_sessionrecordamendment",
+        "scheduling.view_acupuncturepoint",
+        "scheduling.view_painreport",
+        "scheduling.add_painreport",
+        "scheduling.view_coursereview",
     ],
 }
 MANAGER_APPS = ["clinic", "patients", "scheduling"]

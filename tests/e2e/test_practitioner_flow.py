@@ -1,0 +1,65 @@
+"""A practitioner records two sessions in a real browser and sees them on the pain chart."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.records.conftest import NOW, insert_course
+
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
+
+
+def shot(page, name: str) -> None:
+    """Save a full-page screenshot when E2E_SCREENSHOTS names a folder (to look at)."""
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SCREENSHOTS}/{name}.png", full_page=True)
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_practitioner_logs_two_sessions_and_sees_both_on_the_chart(
+    live_server, log_in, practitioner, rooms, patient, time_machine
+):
+    time_machine.move_to(NOW, tick=True)
+    course = insert_course(patient, practitioner, rooms[0])
+    page = log_in("mei")
+
+    page.goto(f"{live_server.url}/today/?day=2027-03-01")
+    shot(page, "today")
+    page.get_by_role("link", name="Record session").click()
+
+    # Session 1: the type-ahead picks GB30 by its name, SJ-14 is typed as an alias.
+    page.click("label[for=id_pain_before_8]")
+    page.click("label[for=id_pain_after_6]")
+    page.fill("#id_points", "huant")
+    page.get_by_role("option", name="GB30 Huantiao").click()
+    page.type("#id_points", "SJ-14")
+    page.fill("#id_notes", "Needled in side-lying; tolerated well.")
+    shot(page, "session_form")
+    page.get_by_role("button", name="Save record").click()
+    page.wait_for_url(f"{live_server.url}/courses/{course.pk}/progress/")
+
+    # Session 2 from the progress page, with the same points as last time.
+    page.locator("#sessions tbody tr").nth(1).get_by_role("link", name="Record").click()
+    page.get_by_text("Same points as last time").click()
+    assert page.input_value("#id_points") == "GB30, TE14"
+    page.click("label[for=id_pain_before_6]")
+    page.click("label[for=id_pain_after_4]")
+    page.get_by_role("button", name="Save record").click()
+    page.wait_for_url(f"{live_server.url}/courses/{course.pk}/progress/")
+    shot(page, "progress")
+
+    chart = page.locator("svg.pain-chart")
+    assert chart.locator(".pt").count() == 4
+    assert chart.locator(".x-labels text").all_text_contents() == ["S1", "S2"]
+    assert chart.locator("title", has_text="S2 after: 4/10").count() == 1
+    assert page.inner_text("#baseline").replace(" ", "") == "8/10"
+    assert page.inner_text("#latest").replace(" ", "") == "4/10"
+    assert page.inner_text("#change") == "-4 (-50.0%)"
+    assert "Responder" in page.inner_text("#responder")
+    rows = page.locator("#sessions tbody tr")
+    assert rows.nth(0).locator("td").nth(5).inner_text() == "GB30, TE14"
