@@ -8,11 +8,15 @@ urlpatterns = [
     path("courses/new/", views.course_new, name="course-new"),
     path("courses/<int:pk>/", views.course_detail, name="course-detail"),
     path("courses/<int:pk>/cancel/", views.course_cancel, name="course-cancel"),
-    path(
-        "appointments/<int:pk>/<str:action>/",
-        views.appointment_action,
-        name="appointment-action",
-    ),
+    *[
+        path(
+            f"appointments/<int:pk>/{action}/",
+            views.appointment_action,
+            {"action": action},
+            name=f"appointment-{action}",
+        )
+        for action in ("move", "cancel", "check-in", "no-show", "makeup")
+    ],
     path("calendar/", views.calendar, {"scope": "week"}, name="calendar-week"),
     path("calendar/day/", views.calendar, {"scope": "day"}, name="calendar-day"),
     path("attention/", views.attention, name="attention"),

@@ -155,7 +155,8 @@ def test_check_in_only_on_the_day_and_no_show_only_after_start(api_as, reception
         response = client.post(f"/api/v1/appointments/{second.pk}/no-show/")
         assert response.status_code == 200
         assert response.data["status"] == "no_show"
-        assert not Reminder.objects.filter(appointment=second, status="pending").exists()
+        before_visit = Reminder.objects.filter(appointment=second, kind="before_visit")
+        assert set(before_visit.values_list("status", flat=True)) == {"cancelled"}
 
 
 @time_machine.travel(BOOKED_ON, tick=False)
