@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from clinic.audit import audit_log
 from clinic.models import Clinic, Practitioner
 from clinic.roles import ALL_ROLES, CLINICAL_ROLES, Role, has_role
+from clinic.views import role_required
 from scheduling import selectors
 from scheduling.forms_records import CourseReviewForm, PainReportForm, SessionRecordForm
 from scheduling.models import Appointment, CourseReview, TreatmentCourse
@@ -25,11 +26,6 @@ from scheduling.services import records as record_services
 from scheduling.services.errors import BookingConflict, BookingError
 
 
-def _require(request, roles) -> None:
-    if not has_role(request.user, *roles):
-        raise PermissionDenied
-
-
 def _apply_errors(form, errors: dict[str, list[str]]) -> None:
     for name, messages_ in errors.items():
         for message in messages_:
@@ -37,9 +33,9 @@ def _apply_errors(form, errors: dict[str, list[str]]) -> None:
 
 
 @require_GET
+@role_required(*CLINICAL_ROLES)
 def today(request):
     """Today's sessions: a practitioner's own, or everyone's for a manager."""
-    _require(request, CLINICAL_ROLES)
     tz = Clinic.load().tz
     day = _day_param(request.GET.get("day")) or timezone.now().astimezone(tz).date()
     own = Practitioner.objects.filter(user=request.user).first()
@@ -155,9 +151,9 @@ def course_progress(request, pk: int):
 
 
 @require_POST
+@role_required(*CLINICAL_ROLES)
 def course_review(request, pk: int):
     course = get_object_or_404(TreatmentCourse, pk=pk)
-    _require(request, CLINICAL_ROLES)
     form = CourseReviewForm(request.POST, stage=request.POST.get("stage", CourseReview.Stage.END))
     if not form.is_valid():
         messages.error(request, "Choose a decision for the review.")
@@ -205,23 +201,23 @@ def pain_report_add(request, pk: int):
 
 
 @require_GET
+@role_required(*ALL_ROLES)
 def point_search(request):
     """Type-ahead for the point picker: `?q=` -> {"results": [{"code", "label"}]}."""
-    _require(request, ALL_ROLES)
     query = request.GET.get("q", "")[:40]
     points = search_points(query, limit=12)
     return JsonResponse({"results": [{"code": p.code, "label": p.label} for p in points]})
 
 
 @require_GET
+@role_required(Role.MANAGER)
 def outcomes_report(request):
-    _require(request, {Role.MANAGER})
     return render(request, "records/outcomes.html", {"report": selectors.outcomes_report()})
 
 
 @require_GET
+@role_required(Role.MANAGER)
 def outcomes_report_csv(request):
-    _require(request, {Role.MANAGER})
     report = selectors.outcomes_report()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="outcomes.csv"'

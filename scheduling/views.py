@@ -11,7 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clinic.models import Clinic, Practitioner, Room
-from clinic.roles import FRONT_DESK_ROLES, has_role
+from clinic.roles import ALL_ROLES, FRONT_DESK_ROLES, has_role
+from clinic.views import role_required
 from patients.models import Patient
 from scheduling import services
 from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
@@ -20,28 +21,7 @@ from scheduling.schedule import needs_attention, week_calendar
 from scheduling.services.errors import BookingConflict, BookingError
 
 
-def front_desk_only(view):
-    def wrapped(request, *args, **kwargs):
-        if not has_role(request.user, *FRONT_DESK_ROLES):
-            return render(request, "403.html", status=403)
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def staff_only(view):
-    def wrapped(request, *args, **kwargs):
-        if not has_role(request.user, "receptionist", "practitioner", "manager"):
-            return render(request, "403.html", status=403)
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    return wrapped
-
-
-@front_desk_only
+@role_required(*FRONT_DESK_ROLES)
 def course_new(request):
     """Step 1: the course request; step 2: the preview with editable sessions; then book."""
     initial = {"patient": request.GET.get("patient"), "sessions": 8, "per_week": 2}
@@ -101,7 +81,7 @@ def _safe_plan(form):
         return None
 
 
-@staff_only
+@role_required(*ALL_ROLES)
 def course_detail(request, pk: int):
     course = get_object_or_404(
         TreatmentCourse.objects.select_related("patient", "practitioner"), pk=pk
@@ -126,7 +106,7 @@ def course_detail(request, pk: int):
 
 
 @require_POST
-@front_desk_only
+@role_required(*FRONT_DESK_ROLES)
 def appointment_action(request, pk: int, action: str):
     """Move, cancel, check in, mark a no-show or book a make-up, then go back to the course."""
     appointment = get_object_or_404(Appointment, pk=pk)
@@ -185,7 +165,7 @@ def _act(request, appointment: Appointment, action: str) -> None:
 
 
 @require_POST
-@front_desk_only
+@role_required(*FRONT_DESK_ROLES)
 def course_cancel(request, pk: int):
     course = get_object_or_404(TreatmentCourse, pk=pk)
     try:
@@ -196,7 +176,7 @@ def course_cancel(request, pk: int):
     return redirect(course)
 
 
-@staff_only
+@role_required(*ALL_ROLES)
 def calendar(request, scope: str = "week"):
     """A day or week calendar for one practitioner or one room."""
     form = CalendarForm(request.GET or None)
@@ -227,6 +207,6 @@ def calendar(request, scope: str = "week"):
     )
 
 
-@front_desk_only
+@role_required(*FRONT_DESK_ROLES)
 def attention(request):
     return render(request, "scheduling/attention.html", {"items": needs_attention()})
