@@ -1,3 +1,9 @@
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.urls import path
+
+from scheduling.reminders_api import ReminderList
+
+urlpatterns = [
+    path("reminders/", ReminderList.as_view(), name="api-reminders"),
+]

@@ -1,0 +1,106 @@
+"""Real Celery workers and beat on Redis and PostgreSQL deliver each reminder exactly once.
+
+The worker is a separate process, so deliveries are counted where it writes them: the file SMS
+backend appends one line per send (O_APPEND) under a temporary VAR_DIR.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scheduling.models import Reminder
+from tests.integration.reminder_worker import (
+    Worker,
+    flush_redis,
+    seed_due_reminders,
+    settled,
+    sms_sent,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+COUNT = 500
+
+
+@pytest.fixture
+def workers(tmp_path):
+    flush_redis()
+    started: list[Worker] = []
+
+    def start(name: str, **options) -> Worker:
+        worker = Worker(tmp_path, name, **options).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    flush_redis()
+
+
+def outcome(ids, tmp_path):
+    """Return (sent counts per id, ids sent, ids flagged as outcome unknown)."""
+    counts = sms_sent(tmp_path)
+    rows = dict(Reminder.objects.filter(pk__in=ids).values_list("pk", "status"))
+    flagged = set(
+        Reminder.objects.filter(pk__in=ids, status="failed", outcome_unknown=True).values_list(
+            "pk", flat=True
+        )
+    )
+    sent = {pk for pk, status in rows.items() if status == "sent"}
+    return counts, sent, flagged
+
+
+def assert_exactly_once(ids, tmp_path, *, allow_flagged: bool = False) -> int:
+    counts, sent, flagged = outcome(ids, tmp_path)
+    assert sent | flagged == set(ids), "a reminder was lost"
+    assert all(counts[pk] == 1 for pk in sent), "a sent reminder was delivered twice or never"
+    assert all(counts[pk] <= 1 for pk in flagged), "a flagged reminder was repeated"
+    assert set(counts) <= set(ids)
+    if not allow_flagged:
+        assert flagged == set()
+    return len(flagged)
+
+
+def test_500_due_reminders_are_each_delivered_exactly_once(workers, tmp_path):
+    ids = seed_due_reminders(COUNT)
+    workers("w1")
+    wait_until(lambda: settled(ids), timeout=90, what="all reminders sent")
+    assert_exactly_once(ids, tmp_path)
+    assert sum(sms_sent(tmp_path).values()) == COUNT
+    assert set(Reminder.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_a_worker_killed_mid_batch_loses_none_and_repeats_none(workers, tmp_path):
+    ids = seed_due_reminders(COUNT)
+    slow = {"SMS_BACKEND": "tests.integration.slow_sms.SlowFileBackend"}
+    first = workers("w1", env=slow)
+    wait_until(lambda: sum(sms_sent(tmp_path).values()) >= 100, timeout=60, what="100 sent")
+    first.kill()  # SIGKILL to the worker, its pool and its beat
+    before_restart = sum(sms_sent(tmp_path).values())
+    assert before_restart < COUNT, "the kill came too late to test anything"
+    assert Reminder.objects.filter(pk__in=ids, status__in=["pending", "claimed"]).exists()
+    workers("w2", env=slow)
+    wait_until(lambda: settled(ids), timeout=90, what="all reminders settled after restart")
+    flagged = assert_exactly_once(ids, tmp_path, allow_flagged=True)
+    # At most one send per pool process can be in flight at the kill; those are flagged.
+    assert flagged <= 2
+    print(f"killed after {before_restart} sent; {flagged} flagged as outcome unknown")
+
+
+def test_flushing_redis_mid_run_loses_nothing(workers, tmp_path):
+    ids = seed_due_reminders(COUNT)
+    workers("w1", env={"SMS_BACKEND": "tests.integration.slow_sms.SlowFileBackend"})
+    wait_until(lambda: sum(sms_sent(tmp_path).values()) >= 100, timeout=60, what="100 sent")
+    flush_redis()  # queued send batches vanish; their rows are still claimed in the database
+    assert sum(sms_sent(tmp_path).values()) < COUNT
+    wait_until(lambda: settled(ids), timeout=90, what="all reminders sent after the flush")
+    assert_exactly_once(ids, tmp_path)
+
+
+def test_two_beats_at_once_send_no_duplicates(workers, tmp_path):
+    ids = seed_due_reminders(COUNT)
+    workers("w1", beat=True)
+    workers("w2", beat=True)
+    wait_until(lambda: settled(ids), timeout=90, what="all reminders sent")
+    assert_exactly_once(ids, tmp_path)

@@ -1,0 +1,77 @@
+"""Rendered messages: only the clinic, its phone, the local date and time and a link."""
+
+from __future__ import annotations
+
+import icalendar
+import pytest
+import time_machine
+
+from clinic.models import Clinic
+from scheduling.messages import render_reminder
+from scheduling.models import Appointment, PainReport, Reminder
+from scheduling.services import appointment_mark_no_show
+from scheduling.services.records import pain_report_create
+from scheduling.services.reminders import checkin_reminder_for
+from tests.reminders.conftest import SECRET_NOTE, assert_minimum_necessary, at, run_dispatch
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course(book):
+    with time_machine.travel(at(2027, 2, 15, 12), tick=False):
+        return book(red_flags=[], condition="osteoarthritis")
+
+
+def test_the_confirmation_carries_every_session_in_an_ics_with_its_tzid(course, sent, mailoutbox):
+    with time_machine.travel(at(2027, 2, 15, 12), tick=False):
+        run_dispatch()
+    [email] = mailoutbox
+    name, content, mimetype = email.attachments[0]
+    assert (name, mimetype) == ("visits.ics", "text/calendar")
+    calendar = icalendar.Calendar.from_ical(content)
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 8
+    assert "DTSTART;TZID=America/New_York:20270301T100000" in content
+    assert "DTSTART;TZID=America/New_York:20270315T100000" in content
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["America/New_York"]
+    assert "osteo" not in content.lower()
+    assert "Thu Mar 25, 2027 at 10:00 AM EDT" in email.body
+    assert len(sent()) == 1
+
+
+def test_every_kind_of_message_says_only_what_it_may(course, patient, receptionist, sent, settings):
+    """Render each kind by SMS and email with a pain score and notes on record."""
+    pain_report_create(patient=patient, score=7, source=PainReport.Source.LINK, course=course)
+    first = course.appointments.get(number=1)
+    Appointment.objects.filter(pk=first.pk).update(status="completed")
+    first.refresh_from_db()
+    checkin_reminder_for(first)
+    second = course.appointments.get(number=2)
+    with time_machine.travel(at(2027, 3, 4, 11), tick=False):
+        appointment_mark_no_show(appointment=second, by=receptionist)
+    receptionist.email = "rosa@clinic.example.com"
+    receptionist.save()
+    for reminder in Reminder.objects.exclude(status="cancelled"):
+        for channel in ("sms", "email"):
+            if reminder.channel == "staff" and channel == "sms":
+                continue
+            reminder.channel = channel if reminder.channel != "staff" else "staff"
+            rendered = render_reminder(reminder)
+            for text in (rendered.subject + "\n" + rendered.body, rendered.sms):
+                if text.strip():
+                    assert_minimum_necessary(reminder, text, Clinic.load())
+            if channel == "email" and reminder.channel == "email":
+                assert "/p/unsubscribe/" in rendered.body
+            if rendered.sms:
+                assert len(rendered.sms) < 480  # at most three SMS segments
+    assert SECRET_NOTE  # the shared check also looks for the note text
+
+
+def test_messages_use_the_patients_own_time_zone(course, patient):
+    patient.timezone = "Europe/Lisbon"
+    patient.save()
+    reminder = course.appointments.get(number=1).reminders.get(kind="before_visit")
+    reminder.patient.refresh_from_db()
+    rendered = render_reminder(reminder)
+    assert "Mon Mar 1, 2027 at 3:00 PM WET" in rendered.sms
