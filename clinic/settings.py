@@ -200,7 +200,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
-REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 60, minimum=5)
+REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
         "task": "scheduling.tasks.dispatch_due_reminders",
@@ -228,7 +228,15 @@ SMS_BACKEND = env_str(
     "SMS_BACKEND",
     "scheduling.sms.TwilioBackend" if TWILIO_ACCOUNT_SID else "scheduling.sms.FileBackend",
 )
-SMS_FILE_PATH = VAR_DIR / "outbox" / "sms"
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms")))
+# Dispatch: rows claimed per batch and batches per beat tick; a claim older than the timeout is
+# stale (its worker died): returned to pending if the send never started, else flagged for staff.
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 100, minimum=1)
+REMINDER_MAX_BATCHES = env_int("REMINDER_MAX_BATCHES", 50, minimum=1)
+REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
+# The between-visits check-in goes the day after a session at this local time.
+CHECKIN_LOCAL_TIME = env_hhmm("CHECKIN_LOCAL_TIME", "10:00")
 
 # Email: files under var/outbox/ in development, SMTP in production.
 EMAIL_BACKEND = env_str(

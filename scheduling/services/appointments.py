@@ -17,7 +17,11 @@ from scheduling.calendars import course_rule, plan_request
 from scheduling.models import Appointment, Reminder
 from scheduling.planner import PlannedSession, PlanningError, place_slots
 from scheduling.services.errors import BookingConflict, BookingError, Clash
-from scheduling.services.reminders import before_visit_reminders, patient_channel
+from scheduling.services.reminders import (
+    before_visit_reminders,
+    missed_visit_reminders,
+    patient_channel,
+)
 
 MAKEUP_PROPOSALS = 3
 CLASH_REASONS = ("practitioner busy", "patient busy", "no free room")
@@ -116,6 +120,7 @@ def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
         appointment.set_status(Appointment.Status.NO_SHOW, by=by)
         appointment.save()
         cancel_reminders([appointment])
+        missed_visit_reminders(appointment)
     return appointment
 
 

@@ -27,7 +27,7 @@ from scheduling.planner import (
     plan_course,
 )
 from scheduling.services.errors import BookingConflict, BookingError, Clash
-from scheduling.services.reminders import reminders_for_booking
+from scheduling.services.reminders import enqueue_dispatch, reminders_for_booking
 
 # Reasons the planner gives when a slot is taken, as opposed to a slot that breaks a rule.
 CLASH_REASONS = ("practitioner busy", "patient busy", "no free room")
@@ -124,6 +124,7 @@ def course_book(
                 for session in planned
             )
             Reminder.objects.bulk_create(reminders_for_booking(course, appointments))
+            enqueue_dispatch()
     except IntegrityError:
         # Another booking committed first and the database refused ours. Say which sessions
         # clash now, from a fresh look at the calendars.

@@ -7,7 +7,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 # Paths anyone may open: the health check, the login page, and patient links (signed tokens).
 PUBLIC_NAMES = {"healthz", "login", "api-token", "api-schema", "api-docs"}
-PUBLIC_PREFIXES = ("p/",)
+PUBLIC_PREFIXES = ("p/", "hooks/")
 
 
 def walk(patterns, prefix=""):
