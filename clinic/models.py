@@ -44,7 +44,9 @@ class Clinic(models.Model):
         """Return the clinic, creating it with defaults on a fresh database."""
         clinic = cls.objects.order_by("pk").first()
         if clinic is None:
-            clinic = cls.objects.create(timezone=settings.TIME_ZONE)
+            # get_or_create on a fixed key: two processes starting on an empty database
+            # end up with the same single row.
+            clinic, _ = cls.objects.get_or_create(pk=1, defaults={"timezone": settings.TIME_ZONE})
         return clinic
 
     @property

@@ -88,7 +88,11 @@ def course_detail(request, pk: int):
     )
     tz = Clinic.load().tz
     today = timezone.now().astimezone(tz).date()
-    appointments = list(course.appointments.select_related("room").order_by("number", "starts_at"))
+    appointments = list(
+        course.appointments.select_related("room")
+        .prefetch_related("reminders")
+        .order_by("number", "starts_at")
+    )
     for appointment in appointments:
         appointment.is_today = appointment.starts_at.astimezone(tz).date() == today
     return render(

@@ -34,6 +34,7 @@ from scheduling.models import (
 from scheduling.points import UnknownPoint, normalise_points
 from scheduling.progress import PAIN_MAX, PAIN_MIN
 from scheduling.services.errors import BookingError
+from scheduling.services.reminders import checkin_reminder_for
 
 # A record can be corrected in place for this long after it was first written; after that a
 # change is an amendment that keeps the previous values.
@@ -188,6 +189,8 @@ def session_record_create(
         if appointment.status != Appointment.Status.COMPLETED:
             appointment.set_status(Appointment.Status.COMPLETED, by=by)
             appointment.save(update_fields=["status", "changed_by", "changed_at"])
+        # The patient is asked for a pain score the next day, in the same transaction.
+        checkin_reminder_for(appointment)
         audit_log(user=by, action="create", obj=record, patient=appointment.patient)
     return record
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from scheduling.models import Appointment, SessionRecord, SessionRecordPoint
@@ -167,3 +170,21 @@ def test_the_schema_describes_the_record_endpoint(api_as, manager):
     fields = schema["components"]["schemas"][name]["properties"]
     assert {"pain_before", "pain_after", "points", "notes"} <= set(fields)
     assert fields["pain_before"]["maximum"] == 10
+
+
+def test_recording_a_session_schedules_the_pain_check_in_for_the_next_day(
+    api_as, practitioner, patient, make_course, time_machine
+):
+    from scheduling.models import Reminder
+
+    course = make_course(patient, practitioner)
+    first = session(course, 1)
+    time_machine.move_to(first.starts_at + timedelta(hours=1), tick=False)
+    response = api_as(practitioner.user).post(url(first), VALID, format="json")
+    assert response.status_code == 201, response.json()
+    check_in = Reminder.objects.get(appointment=first, kind="check_in")
+    local_due = check_in.due_at.astimezone(ZoneInfo("America/New_York"))
+    assert local_due.date() == first.starts_at.astimezone(local_due.tzinfo).date() + timedelta(
+        days=1
+    )
+    assert local_due.hour == 10
