@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -51,9 +52,24 @@ class ObtainToken(ObtainAuthToken):
         return self.serializer_class(*args, **kwargs, context={"request": self.request})
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "09:00",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """A local wall-clock time written HH:MM (the schema's `format: time` would demand seconds
+    and an offset, which the API never sends)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class WorkingHoursSerializer(serializers.ModelSerializer):
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = WallClockTimeField()
+    end = WallClockTimeField()
 
     class Meta:
         model = WorkingHours

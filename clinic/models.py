@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 
 class Weekday(models.IntegerChoices):
@@ -192,3 +193,75 @@ class Closure(models.Model):
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "A closure cannot end before it starts."})
+
+
+class AuditEntry(models.Model):
+    """One read or change of a patient's record: who, what, when and from where.
+
+    `detail` is a short note for the reader of the log (such as the names of the fields changed),
+    never clinical content: no condition, pain score or note text. Entries are only ever added.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "View"
+        CREATE = "create", "Create"
+        CHANGE = "change", "Change"
+        DELETE = "delete", "Delete"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=Action.choices)
+    object_type = models.CharField(
+        max_length=100, help_text="app_label.model, e.g. patients.patient"
+    )
+    object_id = models.CharField(max_length=64)
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["at"]),
+            models.Index(fields=["patient", "at"]),
+            models.Index(fields=["user", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or 'unknown user'} {self.action} {self.object_type} {self.object_id}"
+
+
+class CalendarFeed(models.Model):
+    """A practitioner's secret iCal address; revoking it makes the address answer 404."""
+
+    practitioner = models.ForeignKey(
+        Practitioner, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    # The address is the secret: 43 random URL-safe characters (256 bits), shown to its owner.
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["practitioner"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_calendar_feed_per_practitioner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"Calendar feed for {self.practitioner} ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -93,6 +93,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -108,9 +112,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "clinic.middleware.LoginRequiredMiddleware",
+    "clinic.security.TwoFactorRequiredMiddleware",
+    "clinic.security.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic.urls"
@@ -151,6 +159,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -293,3 +305,68 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Security
+# Login lockout (django-axes): the sixth try after five failures is refused even with the right
+# password, for that username from anywhere, until the cool-off ends or a manager unlocks it.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for ip_address too. Locking by username already locks the account whatever the
+# address, user agent or cookies; adding the address would let five typos at the front desk lock
+# out every colleague behind the clinic's one shared address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "clinic.security.lockout_response"
+# Behind the production proxy the client's address is the right-most X-Forwarded-For entry the
+# proxies added; without a proxy REMOTE_ADDR is the client and X-Forwarded-For is not trusted.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if PRODUCTION else 0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Two-factor (django-otp TOTP). Staff holding one of these roles must verify a TOTP code after
+# logging in before any staff page or API call; OTP_REQUIRED_FOR_ALL extends it to every role.
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", "manager")
+_unknown_roles = set(OTP_REQUIRED_ROLES) - {"receptionist", "practitioner", "manager"}
+if _unknown_roles:
+    raise ImproperlyConfigured(f"OTP_REQUIRED_ROLES has unknown roles: {sorted(_unknown_roles)}")
+OTP_REQUIRED_FOR_ALL = env_bool("OTP_REQUIRED_FOR_ALL", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Clinic scheduler")
+
+# Headers. The policy allows only this site's own files: no inline scripts, no CDNs (the API
+# docs use drf-spectacular-sidecar's copy of Swagger UI).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if PRODUCTION:
+    CONTENT_SECURITY_POLICY["upgrade-insecure-requests"] = []
+SPECTACULAR_SETTINGS["SWAGGER_UI_DIST"] = "SIDECAR"
+SPECTACULAR_SETTINGS["SWAGGER_UI_FAVICON_HREF"] = "SIDECAR"
+# Several models have a `status` with its own choices; name each enum so the schema (and
+# `check --deploy`, which builds it) has no collision warning.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    "CourseStatusEnum": "scheduling.models.TreatmentCourse.Status",
+    "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
+    "ReminderStatusEnum": "scheduling.models.Reminder.Status",
+}
+
+# Logs never carry a condition, pain score or note, even if some code passes one by mistake.
+LOGGING["filters"] = {"redact_clinical": {"()": "clinic.logging.RedactClinicalFilter"}}
+LOGGING["handlers"]["console"]["filters"] = ["redact_clinical"]

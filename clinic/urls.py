@@ -32,6 +32,7 @@ api_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("", include("clinic.security_urls")),  # first: its token and docs routes win
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

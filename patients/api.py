@@ -3,7 +3,9 @@ from __future__ import annotations
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
+from rest_framework.response import Response
 
+from clinic.audit import audit_log, changed_fields_detail
 from clinic.roles import ALL_ROLES
 from patients.models import Patient
 from patients.phones import InvalidPhone, normalise_phone
@@ -81,3 +83,22 @@ class PatientViewSet(
         if self.action == "list":
             return patient_search(self.request.query_params.get("q", ""))
         return Patient.objects.all()
+
+    def retrieve(self, request, *args, **kwargs):
+        patient = self.get_object()
+        audit_log(user=request.user, action="view", obj=patient, request=request)
+        return Response(self.get_serializer(patient).data)
+
+    def perform_create(self, serializer):
+        patient = serializer.save()
+        audit_log(user=self.request.user, action="create", obj=patient, request=self.request)
+
+    def perform_update(self, serializer):
+        patient = serializer.save()
+        audit_log(
+            user=self.request.user,
+            action="change",
+            obj=patient,
+            request=self.request,
+            detail=changed_fields_detail(serializer.validated_data),
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.views.generic import CreateView, DetailView, ListView, UpdateView
 
+from clinic.audit import audit_log, changed_fields_detail
 from clinic.views import RoleRequiredMixin
 from patients.forms import PatientForm, PatientSearchForm
 from patients.models import Patient
@@ -31,6 +32,7 @@ class PatientCreate(RoleRequiredMixin, CreateView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        audit_log(user=self.request.user, action="create", obj=self.object, request=self.request)
         messages.success(self.request, f"{self.object} registered.")
         return response
 
@@ -44,8 +46,16 @@ class PatientUpdate(RoleRequiredMixin, UpdateView):
     template_name = "patients/patient_form.html"
 
     def form_valid(self, form):
+        response = super().form_valid(form)
+        audit_log(
+            user=self.request.user,
+            action="change",
+            obj=self.object,
+            request=self.request,
+            detail=changed_fields_detail(form.changed_data),
+        )
         messages.success(self.request, "Patient details saved.")
-        return super().form_valid(form)
+        return response
 
     def get_success_url(self) -> str:
         return self.object.get_absolute_url()
@@ -54,3 +64,8 @@ class PatientUpdate(RoleRequiredMixin, UpdateView):
 class PatientDetail(RoleRequiredMixin, DetailView):
     model = Patient
     template_name = "patients/patient_detail.html"
+
+    def get_object(self, queryset=None):
+        patient = super().get_object(queryset)
+        audit_log(user=self.request.user, action="view", obj=patient, request=self.request)
+        return patient

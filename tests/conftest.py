@@ -157,10 +157,33 @@ def api_as():
 
 @pytest.fixture
 def client_as(client):
-    """Return the Django test client logged in as the given user."""
+    """Return the Django test client logged in as the given user.
+
+    Users whose role needs two-factor (managers) get a confirmed TOTP device and a session
+    verified with it, as after a real log-in with a code; tests/security checks the refusal
+    without it.
+    """
 
     def login(user: User):
         client.force_login(user)
+        verify_two_factor(client, user)
         return client
 
     return login
+
+
+def verify_two_factor(client, user: User) -> None:
+    """Mark the client's session as having passed two-factor, if the user's role needs it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from clinic.security import two_factor_required
+
+    if not two_factor_required(user):
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test phone", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

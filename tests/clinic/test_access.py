@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Paths anyone may open: the health check, the login page, and patient links (signed tokens).
-PUBLIC_NAMES = {"healthz", "login", "api-token", "api-schema", "api-docs"}
+# Paths anyone may open: the health check, the login page, patient links (signed tokens) and
+# practitioners' calendar feeds (secret tokens).
+PUBLIC_NAMES = {"healthz", "login", "api-token", "api-schema", "api-docs", "ical-feed"}
 PUBLIC_PREFIXES = ("p/", "hooks/")
 
 

@@ -1,0 +1,175 @@
+"""Request-level security: two-factor enforcement, the Content-Security-Policy and client addresses.
+
+Two-factor: staff whose role is in ``OTP_REQUIRED_ROLES`` (managers by default), or every staff
+member when ``OTP_REQUIRED_FOR_ALL`` is on, must verify a TOTP code after logging in. Until they do,
+every staff page redirects to the set-up or verify page and session-authenticated API calls get a
+403. API tokens are issued only against a password *and* a current TOTP code for such users (see
+``clinic.security_views.TwoFactorObtainToken``), so holding a token proves the second factor was
+given when it was issued; token requests themselves are not asked for a code again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import re
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django_otp import user_has_device
+
+from clinic.roles import user_roles
+
+TWO_FACTOR_MESSAGE = (
+    "Two-factor authentication is required for your role. Verify your authenticator code in "
+    "the staff web pages, or request an API token with your code (otp_token)."
+)
+
+# Pages a logged-in user needs before verifying the second factor.
+TWO_FACTOR_EXEMPT_NAMES = frozenset(
+    {
+        "login",
+        "logout",
+        "two-factor-setup",
+        "two-factor-verify",
+        "healthz",
+        "ical-feed",
+        "api-token",
+        "api-schema",
+        "api-docs",
+    }
+)
+
+
+def two_factor_required_by_role(user) -> bool:
+    """Return True if the user's role (or OTP_REQUIRED_FOR_ALL) makes two-factor compulsory."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if settings.OTP_REQUIRED_FOR_ALL:
+        return True
+    return bool(user_roles(user) & set(settings.OTP_REQUIRED_ROLES))
+
+
+def two_factor_required(user) -> bool:
+    """Return True if this user must have verified a TOTP code to use staff pages and the API:
+    their role needs it, or they chose to set up an authenticator app themselves."""
+    if two_factor_required_by_role(user):
+        return True
+    return getattr(user, "is_authenticated", False) and user_has_device(user, confirmed=True)
+
+
+def two_factor_pending(user) -> bool:
+    """Return True if the user must verify a code and has not done so in this session."""
+    return two_factor_required(user) and not user.is_verified()
+
+
+class TwoFactorRequiredMiddleware:
+    """Keep staff who must use two-factor out of everything until they have verified a code.
+
+    Runs after django-otp's OTPMiddleware (which sets ``user.is_verified``). Public views
+    (``login_not_required``: health check, patient links, the iCal feed) are left alone.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not two_factor_pending(user):
+            return None
+        if request.resolver_match and request.resolver_match.url_name in TWO_FACTOR_EXEMPT_NAMES:
+            return None
+        if request.path_info.startswith("/api/"):
+            # DRF marks every API view login_not_required (it authenticates by itself), so the
+            # API is checked before that marker. Token requests never reach here as a user.
+            return JsonResponse({"detail": TWO_FACTOR_MESSAGE}, status=403)
+        if not getattr(view_func, "login_required", True):
+            return None
+        target = (
+            "two-factor-verify" if user_has_device(user, confirmed=True) else "two-factor-setup"
+        )
+        response = redirect(target)
+        response["Location"] += "?" + urlencode({"next": request.get_full_path()})
+        return response
+
+
+_STYLE_BLOCK = re.compile(rb"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+
+def style_hashes(html: bytes) -> list[str]:
+    """Return CSP hash sources for each inline <style> block, so it may load without
+    'unsafe-inline' (Swagger UI's page carries one)."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(block).digest()).decode() + "'"
+        for block in _STYLE_BLOCK.findall(html)
+    ]
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send the Content-Security-Policy from ``settings.CONTENT_SECURITY_POLICY`` on every page.
+
+    Views that ship an inline style block (the API docs) get that exact block allowed by hash.
+    """
+
+    HASH_STYLES_FOR = frozenset({"api-docs"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Content-Security-Policy" in response:
+            return response
+        policy = {name: list(sources) for name, sources in settings.CONTENT_SECURITY_POLICY.items()}
+        match = getattr(request, "resolver_match", None)
+        if match and match.url_name in self.HASH_STYLES_FOR and not response.streaming:
+            policy["style-src"] = policy.get("style-src", []) + style_hashes(response.content)
+        response["Content-Security-Policy"] = "; ".join(
+            " ".join([name, *sources]) for name, sources in policy.items()
+        )
+        return response
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """Return the client's address: REMOTE_ADDR, or behind ``TRUSTED_PROXY_COUNT`` proxies the
+    X-Forwarded-For entry the outermost trusted proxy added (entries left of it are spoofable)."""
+    if request is None:
+        return None
+    count = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= count:
+            return _valid_ip(hops[-count])
+    return _valid_ip(request.META.get("REMOTE_ADDR", ""))
+
+
+def _valid_ip(value: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
+
+
+LOCKED_MESSAGE = (
+    "This account is locked after too many failed log-ins. Ask the clinic manager to unlock it, "
+    "or try again in {minutes} minutes."
+)
+
+
+def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
+    """Answer a locked-out log-in: a page for people, JSON for the API (django-axes callable)."""
+    from django.shortcuts import render
+
+    minutes = round(settings.AXES_COOLOFF_TIME * 60)
+    message = LOCKED_MESSAGE.format(minutes=minutes)
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=403)
+    context = {"message": message, "cooloff_minutes": minutes}
+    return render(request, "security/locked.html", context, status=403)

@@ -1,0 +1,193 @@
+"""Who gets what: every page and API path, GET by each role, against a table of expectations.
+
+Paths in the table have an exact expected status per role. Any other path (added later by
+anyone) falls under the default rule: anonymous visitors are sent to log in (pages) or get a 401
+(API); staff get one of 200/302/403/404/405, and nobody ever gets a 500. Ids in paths are
+replaced by real rows so detail pages are tested on data, not only on 404s.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from clinic.models import Closure, TimeOff
+from tests.clinic.test_access import ALL_PATHS
+
+ROLES = ["anonymous", "receptionist", "practitioner", "other_practitioner", "manager"]
+STAFF = ROLES[1:]
+PUBLIC = {"healthz", "login", "api-token", "api-schema", "api-docs", "ical-feed"}
+STAFF_DEFAULT = {200, 302, 403, 404, 405}
+
+ALL_STAFF_200 = dict.fromkeys(STAFF, 200)
+MANAGER_ONLY = {**dict.fromkeys(STAFF, 403), "manager": 200}
+PRACTITIONERS_ONLY = {
+    "receptionist": 403,
+    "practitioner": 200,
+    "other_practitioner": 200,
+    "manager": 403,
+}
+
+# (url name, is API) -> {role: status}. Anonymous is always the default rule unless given.
+EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
+    ("home", False): ALL_STAFF_200,
+    ("patient-list", False): ALL_STAFF_200,
+    ("patient-create", False): ALL_STAFF_200,
+    ("patient-detail", False): ALL_STAFF_200,
+    ("patient-edit", False): ALL_STAFF_200,
+    ("setup", False): MANAGER_ONLY,
+    ("clinic-edit", False): MANAGER_ONLY,
+    ("practitioner-create", False): MANAGER_ONLY,
+    ("practitioner-edit", False): MANAGER_ONLY,
+    ("room-create", False): MANAGER_ONLY,
+    ("room-edit", False): MANAGER_ONLY,
+    ("closure-create", False): MANAGER_ONLY,
+    ("time-off-create", False): MANAGER_ONLY,
+    ("audit-log", False): MANAGER_ONLY,
+    ("audit-export", False): MANAGER_ONLY,
+    ("ical-page", False): PRACTITIONERS_ONLY,
+    ("two-factor-setup", False): ALL_STAFF_200,
+    # Only the manager has a device (from client_as): the others are sent to set one up.
+    ("two-factor-verify", False): {**dict.fromkeys(STAFF, 302), "manager": 200},
+    ("logout", False): {**dict.fromkeys(STAFF, 405), "anonymous": 302},
+    ("login", False): {"anonymous": 200},
+    ("healthz", False): {"anonymous": 200},
+    ("ical-feed", False): dict.fromkeys(ROLES, 404),  # an unknown token
+    ("api-token", True): dict.fromkeys(ROLES, 405),
+    ("api-schema", True): dict.fromkeys(ROLES, 200),
+    ("api-docs", True): dict.fromkeys(ROLES, 200),
+    ("patient-list", True): ALL_STAFF_200,
+    ("patient-detail", True): ALL_STAFF_200,
+    ("practitioner-list", True): ALL_STAFF_200,
+    ("practitioner-detail", True): ALL_STAFF_200,
+    ("room-list", True): ALL_STAFF_200,
+    ("room-detail", True): ALL_STAFF_200,
+    ("closure-list", True): ALL_STAFF_200,
+    ("closure-detail", True): ALL_STAFF_200,
+    ("timeoff-list", True): ALL_STAFF_200,
+    ("timeoff-detail", True): ALL_STAFF_200,
+}
+
+# Which row's id fills a path, by the start of its url name.
+ID_SOURCES = ("patient", "practitioner", "room", "closure", "timeoff", "course", "appointment")
+ID_IN_PATH = re.compile(r"/(1|x)(/|$)")
+
+PATHS = [(path, name) for path, name in ALL_PATHS if "(?P" not in path]
+
+
+@pytest.fixture
+def rows(patient, practitioner, rooms, booked_course):
+    now = timezone.now()
+    return {
+        "patient": patient.pk,
+        "practitioner": practitioner.pk,
+        "room": rooms[0].pk,
+        "closure": Closure.objects.create(
+            start_date=date(2027, 12, 24), end_date=date(2027, 12, 26)
+        ).pk,
+        "timeoff": TimeOff.objects.create(
+            practitioner=practitioner, start=now + timedelta(days=3), end=now + timedelta(days=4)
+        ).pk,
+        "course": booked_course.pk,
+        "appointment": booked_course.appointments.first().pk,
+    }
+
+
+@pytest.fixture
+def as_role(request, client_as, receptionist, practitioner, other_practitioner, manager):
+    """Return a function giving (page client, API client) for a role name."""
+    users = {
+        "receptionist": receptionist,
+        "practitioner": practitioner.user,
+        "other_practitioner": other_practitioner.user,
+        "manager": manager,
+    }
+
+    def clients(role: str):
+        if role == "anonymous":
+            return request.getfixturevalue("client"), APIClient()
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=users[role]).key}")
+        return client_as(users[role]), api
+
+    return clients
+
+
+def real_path(path: str, name: str, rows: dict) -> str:
+    for source in ID_SOURCES:
+        if name.replace("time-off", "timeoff").startswith(source):
+            return ID_IN_PATH.sub(f"/{rows[source]}\\2", path, count=1)
+    return path
+
+
+def expected_statuses(name: str, is_api: bool, role: str) -> set[int]:
+    explicit = EXPECTED.get((name, is_api), {})
+    if role in explicit:
+        return {explicit[role]}
+    if role == "anonymous":
+        if name in PUBLIC:
+            return {200, 302, 404, 405}
+        return {401} if is_api else {302}
+    return STAFF_DEFAULT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "name"), PATHS, ids=[p for p, _ in PATHS])
+def test_each_role_gets_the_expected_status(as_role, rows, path, name):
+    is_api = path.startswith("/api/")
+    url = real_path(path, name, rows)
+    wrong = []
+    for role in ROLES:
+        page_client, api_client = as_role(role)
+        response = (api_client if is_api else page_client).get(url)
+        if response.status_code not in expected_statuses(name, is_api, role):
+            wrong.append(f"{role}: {response.status_code}")
+        elif (
+            role == "anonymous"
+            and response.status_code == 302
+            and name not in PUBLIC
+            and "login/" not in response["Location"]
+        ):
+            wrong.append(f"anonymous sent to {response['Location']}")
+
+    assert not wrong, f"GET {url}: " + ", ".join(wrong)
+
+
+def test_the_table_only_names_paths_that_exist():
+    known = {(name, path.startswith("/api/")) for path, name in PATHS}
+    assert set(EXPECTED) <= known, set(EXPECTED) - known
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("resource", ["practitioners", "rooms", "closures", "time-off"])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("receptionist", 403),
+        ("practitioner", 403),
+        ("other_practitioner", 403),
+        ("manager", 400),  # allowed, but the empty body is invalid
+        ("anonymous", 401),
+    ],
+)
+def test_only_managers_change_the_clinic_setup_through_the_api(as_role, role, status, resource):
+    _, api = as_role(role)
+
+    response = api.post(f"/api/v1/{resource}/", {}, format="json")
+
+    assert response.status_code == status
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "status"), [("receptionist", 403), ("manager", 302)])
+def test_only_managers_save_setup_pages(as_role, rooms, role, status):
+    client, _ = as_role(role)
+
+    response = client.post("/setup/rooms/new/", {"name": "Room 9", "active": "on"})
+
+    assert response.status_code == status
