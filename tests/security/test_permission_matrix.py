@@ -12,6 +12,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -74,7 +75,16 @@ EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
 }
 
 # Which row's id fills a path, by the start of its url name.
-ID_SOURCES = ("patient", "practitioner", "room", "closure", "timeoff", "course", "appointment")
+ID_SOURCES = (
+    "patient",
+    "practitioner",
+    "room",
+    "closure",
+    "timeoff",
+    "course",
+    "appointment",
+    "session",
+)
 ID_IN_PATH = re.compile(r"/(1|x)(/|$)")
 
 PATHS = [(path, name) for path, name in ALL_PATHS if "(?P" not in path]
@@ -95,6 +105,7 @@ def rows(patient, practitioner, rooms, booked_course):
         ).pk,
         "course": booked_course.pk,
         "appointment": booked_course.appointments.first().pk,
+        "session": booked_course.appointments.first().pk,
     }
 
 
@@ -125,13 +136,25 @@ def real_path(path: str, name: str, rows: dict) -> str:
     return path
 
 
-def expected_statuses(name: str, is_api: bool, role: str) -> set[int]:
+def is_public(path: str, name: str) -> bool:
+    """Public: named above, or a page marked login_not_required (patient links, webhooks)."""
+    if name in PUBLIC:
+        return True
+    if path.startswith("/api/"):
+        return False  # DRF marks every API view login_not_required: it authenticates itself
+    try:
+        return getattr(resolve(path).func, "login_required", True) is False
+    except Resolver404:
+        return False
+
+
+def expected_statuses(name: str, is_api: bool, role: str, path: str = "") -> set[int]:
     explicit = EXPECTED.get((name, is_api), {})
     if role in explicit:
         return {explicit[role]}
+    if is_public(path, name):
+        return {200, 302, 400, 403, 404, 405}  # a forged or unknown token is refused
     if role == "anonymous":
-        if name in PUBLIC:
-            return {200, 302, 404, 405}
         return {401} if is_api else {302}
     return STAFF_DEFAULT
 
@@ -145,12 +168,12 @@ def test_each_role_gets_the_expected_status(as_role, rows, path, name):
     for role in ROLES:
         page_client, api_client = as_role(role)
         response = (api_client if is_api else page_client).get(url)
-        if response.status_code not in expected_statuses(name, is_api, role):
+        if response.status_code not in expected_statuses(name, is_api, role, url):
             wrong.append(f"{role}: {response.status_code}")
         elif (
             role == "anonymous"
             and response.status_code == 302
-            and name not in PUBLIC
+            and not is_public(url, name)
             and "login/" not in response["Location"]
         ):
             wrong.append(f"anonymous sent to {response['Location']}")
@@ -191,3 +214,69 @@ def test_only_managers_save_setup_pages(as_role, rooms, role, status):
     response = client.post("/setup/rooms/new/", {"name": "Room 9", "active": "on"})
 
     assert response.status_code == status
+
+
+# Clinical content: session notes and pain scores reach only the treating practitioner and the
+# manager. Every GET path is walked with the ids of a recorded session.
+
+NOTE = "zq-clinical-note: needled GB30, deep ache eased"
+
+
+@pytest.fixture
+def recorded_session(rows, booked_course, practitioner):
+    from scheduling.models import SessionRecord
+
+    appointment = booked_course.appointments.get(number=1)
+    appointment.status = "completed"
+    appointment.save(update_fields=["status"])
+    SessionRecord.objects.create(
+        appointment=appointment,
+        pain_before=7,
+        pain_after=3,
+        notes=NOTE,
+        recorded_by=practitioner.user,
+    )
+    return {**rows, "appointment": appointment.pk, "session": appointment.pk}
+
+
+def bodies_for(as_role, role: str, rows: dict) -> dict[str, str]:
+    page_client, api_client = as_role(role)
+    bodies = {}
+    for path, name in PATHS:
+        if is_public(path, name) or name in {"logout", "audit-export"}:
+            continue
+        url = real_path(path, name, {**rows, "session": rows["appointment"]})
+        client = api_client if path.startswith("/api/") else page_client
+        response = client.get(url)
+        if not getattr(response, "streaming", False):
+            bodies[url] = response.content.decode(errors="replace")
+    return bodies
+
+
+@pytest.mark.django_db
+def test_receptionists_never_receive_session_notes_or_pain_scores(as_role, recorded_session):
+    leaks = [
+        url
+        for url, body in bodies_for(as_role, "receptionist", recorded_session).items()
+        if "zq-clinical-note" in body or '"pain_before"' in body
+    ]
+
+    assert not leaks, f"clinical content reached the receptionist at {leaks}"
+
+
+@pytest.mark.django_db
+def test_another_practitioner_never_receives_the_notes(as_role, recorded_session):
+    leaks = [
+        url
+        for url, body in bodies_for(as_role, "other_practitioner", recorded_session).items()
+        if "zq-clinical-note" in body
+    ]
+
+    assert not leaks, f"David read Mei's patient's notes at {leaks}"
+
+
+@pytest.mark.django_db
+def test_the_treating_practitioner_does_see_the_notes(as_role, recorded_session):
+    bodies = bodies_for(as_role, "practitioner", recorded_session)
+
+    assert any("zq-clinical-note" in body for body in bodies.values())
