@@ -1,7 +1,38 @@
 from __future__ import annotations
 
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def ensure_point_catalogue(using: str = "default", **kwargs) -> None:
+    """Insert any catalogue point missing from the table (migration 0003 loads them first).
+
+    A database flushed between transactional tests loses the migration's rows; like Django's
+    own permissions, the catalogue is put back after every migrate or flush.
+    """
+    from scheduling.models import AcupuncturePoint
+    from scheduling.points import CATALOGUE
+
+    if AcupuncturePoint.objects.using(using).count() == len(CATALOGUE):
+        return
+    AcupuncturePoint.objects.using(using).bulk_create(
+        [
+            AcupuncturePoint(
+                code=point.code,
+                system=point.system,
+                meridian=point.meridian,
+                number=point.number,
+                name=point.name,
+                position=position,
+            )
+            for position, point in enumerate(CATALOGUE.values(), start=1)
+        ],
+        ignore_conflicts=True,
+    )
 
 
 class SchedulingConfig(AppConfig):
     name = "scheduling"
+
+    def ready(self) -> None:
+        post_migrate.connect(ensure_point_catalogue, sender=self)

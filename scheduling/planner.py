@@ -57,6 +57,10 @@ class Interval:
     def __post_init__(self) -> None:
         if self.start.utcoffset() is None or self.end.utcoffset() is None:
             raise PlanningError(f"busy time {self.start} to {self.end} has no timezone")
+        # Python compares two datetimes of the same zone by wall time, ignoring `fold`, so an
+        # hour repeated when clocks fall back would compare wrongly: keep both ends in UTC.
+        object.__setattr__(self, "start", self.start.astimezone(UTC))
+        object.__setattr__(self, "end", self.end.astimezone(UTC))
         if self.end < self.start:
             raise PlanningError(f"busy time ends before it starts: {self.start} to {self.end}")
 

@@ -65,6 +65,34 @@ def test_receptionist_books_a_course_and_sees_it_on_the_calendar(
     page.screenshot(path=str(_shots() / "booking-calendar.png"), full_page=True)
 
 
+def test_cancelling_a_session_asks_first(
+    log_in, live_server, receptionist, practitioner, patient, rooms
+):
+    from scheduling.services import course_book
+
+    course = course_book(
+        patient=patient,
+        practitioner=practitioner,
+        start_date=next_monday(),
+        weekdays=[0, 3],
+        condition="sciatica",
+        by=receptionist,
+    )
+    page = log_in("rosa")
+    page.goto(f"{live_server.url}/courses/{course.pk}/")
+    last = page.locator("#sessions tbody tr:not(.collapse)").nth(7)
+
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    last.get_by_role("button", name="Cancel").click()
+    page.wait_for_timeout(300)  # a dismissed confirm sends nothing; give a stray submit time
+    assert course.appointments.get(number=8).status == "booked"
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    last.get_by_role("button", name="Cancel").click()
+    page.get_by_text("Session 8 cancelled.").wait_for()
+    assert course.appointments.get(number=8).status == "cancelled"
+
+
 def _shots():
     from django.conf import settings
 

@@ -20,7 +20,7 @@ def shot(page, name: str) -> None:
 
 
 @pytest.mark.e2e
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_practitioner_logs_two_sessions_and_sees_both_on_the_chart(
     live_server, log_in, practitioner, rooms, patient, time_machine
 ):

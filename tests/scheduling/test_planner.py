@@ -721,3 +721,13 @@ def test_check_slots_checks_the_named_practitioner():
     assert check_slots(request, GOOD_STARTS, practitioner_id=2) == []
     with pytest.raises(PlanningError, match="practitioner 3 is not part of the request"):
         check_slots(request, GOOD_STARTS, practitioner_id=3)
+
+
+def test_an_interval_across_the_repeated_hour_keeps_its_order():
+    """01:30 (second time, after falling back) is later than 01:45 (first time) in Sydney."""
+    sydney = ZoneInfo("Australia/Sydney")
+    start = datetime(2027, 4, 4, 2, 45, tzinfo=sydney)  # first 02:45, +11:00
+    end = (start.astimezone(UTC) + timedelta(minutes=30)).astimezone(sydney)  # 02:15, +10:00
+    interval = Interval(start, end)
+    assert interval.end - interval.start == timedelta(minutes=30)
+    assert interval.start.utcoffset() == timedelta(0)
