@@ -59,6 +59,14 @@ class HomeView(RoleRequiredMixin, TemplateView):
 
     template_name = "clinic/home.html"
 
+    def get(self, request, *args, **kwargs):
+        # A practitioner's day starts from their own list of today's patients.
+        if has_role(request.user, Role.PRACTITIONER) and not has_role(
+            request.user, Role.RECEPTIONIST, Role.MANAGER
+        ):
+            return redirect("today")
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         from scheduling.schedule import needs_attention, todays_sessions
 

@@ -60,3 +60,9 @@ def test_receptionist_cannot_open_setup(client_as, receptionist):
 def test_navigation_shows_setup_to_managers_only(client_as, manager, receptionist):
     assert "Clinic setup" in client_as(manager).get("/").content.decode()
     assert "Clinic setup" not in client_as(receptionist).get("/").content.decode()
+
+
+def test_practitioners_land_on_their_today_list(client_as, practitioner):
+    response = client_as(practitioner.user).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/today/"
