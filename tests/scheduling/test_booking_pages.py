@@ -143,6 +143,7 @@ def test_practitioners_see_the_course_without_front_desk_actions(
     page = client_as(practitioner.user).get(f"/courses/{course.pk}/").content.decode()
     assert "Check in" not in page
     assert "Cancel course" not in page
+    assert page.count("Record session") == 8
     assert client_as(practitioner.user).get("/courses/new/").status_code == 403
 
 
@@ -193,3 +194,21 @@ def test_home_lists_todays_sessions_for_check_in(client_as, receptionist, form):
         assert evil["Location"] == f"/courses/{first.course_id}/"
     first.refresh_from_db()
     assert first.status == "checked_in"
+
+
+def test_a_cancelled_session_gets_a_make_up_in_the_same_week(client_as, receptionist, form):
+    client = client_as(receptionist)
+    client.post("/courses/new/", form | {"book": "1"})
+    third = Appointment.objects.get(number=3)  # Monday 8 March
+    client.post(f"/appointments/{third.pk}/cancel/", {"reason": "Away"})
+    response = client.post(
+        f"/appointments/{third.pk}/makeup/", {"start": "2027-03-09T16:00"}, follow=True
+    )
+    assert "Make-up for session 3 booked." in response.content.decode()
+    makeup = Appointment.objects.get(number=3, status="booked")
+    assert makeup.starts_at == datetime(2027, 3, 9, 16, tzinfo=NEW_YORK)
+    again = client.post(
+        f"/appointments/{third.pk}/makeup/", {"start": "2027-03-10T16:00"}, follow=True
+    )
+    assert "already has a make-up booked" in again.content.decode()
+    assert Appointment.objects.filter(number=3).count() == 2
