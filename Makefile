@@ -29,14 +29,12 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Web on http://$(HOST):$(PORT) plus one Celery worker with embedded beat; Ctrl-C stops all three.
+# Web on http://$(HOST):$(PORT) plus one Celery worker with embedded beat, run by honcho so
+# that their output is interleaved with a prefix and Ctrl-C stops both.
 run: seed
 	@echo "Starting web on http://$(HOST):$(PORT)/ and a Celery worker with beat (Ctrl-C stops all)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(BIN)/celery -A clinic worker --beat --loglevel=INFO --concurrency=2 \
-		--schedule=var/celerybeat-schedule & \
-	$(BIN)/python manage.py runserver $(HOST):$(PORT) & \
-	wait
+	PATH="$(CURDIR)/$(BIN):$$PATH" RUN_HOST=$(HOST) RUN_PORT=$(PORT) \
+		$(BIN)/honcho --procfile Procfile.dev start
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
