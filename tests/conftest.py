@@ -187,3 +187,26 @@ def verify_two_factor(client, user: User) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+@pytest.fixture
+def book(rooms, practitioner, patient, receptionist):
+    """Book Ana's course with Mei, Mondays and Thursdays at 10:00 from Monday 1 March 2027;
+    keyword arguments override any of those. Returns the course."""
+    from datetime import date
+
+    from scheduling.services import course_book
+
+    def booking(**overrides):
+        arguments = {
+            "patient": patient,
+            "practitioner": practitioner,
+            "start_date": date(2027, 3, 1),
+            "weekdays": [0, 3],
+            "time": time(10),
+            "condition": "sciatica",
+            "by": receptionist,
+        } | overrides
+        return course_book(**arguments)
+
+    return booking

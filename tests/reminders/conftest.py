@@ -4,7 +4,7 @@ in-memory backend), and a check that every message sent in a test says only what
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,7 +12,6 @@ import pytest
 from scheduling import dispatch
 from scheduling.messages import local_when, patient_tz
 from scheduling.models import Condition, PainReport, Reminder
-from scheduling.services import course_book
 from scheduling.sms import LocmemBackend
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -26,25 +25,6 @@ def sms_outbox(settings):
     LocmemBackend.outbox = []
     yield LocmemBackend.outbox
     LocmemBackend.outbox = []
-
-
-@pytest.fixture
-def book(rooms, practitioner, patient, receptionist):
-    """Book a course (Mon and Thu at 10:00 from 2027-03-01 unless told); returns the course."""
-
-    def booking(**overrides):
-        arguments = {
-            "patient": patient,
-            "practitioner": practitioner,
-            "start_date": date(2027, 3, 1),
-            "weekdays": [0, 3],
-            "time": time(10),
-            "condition": "sciatica",
-            "by": receptionist,
-        } | overrides
-        return course_book(**arguments)
-
-    return booking
 
 
 def run_dispatch() -> int:

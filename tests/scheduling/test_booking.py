@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from clinic.models import Closure, OpeningHours, WorkingHours
 from patients.models import Patient
 from scheduling.models import Appointment, Reminder, TreatmentCourse
-from scheduling.services import BookingConflict, BookingError, course_book, course_plan
+from scheduling.services import BookingConflict, BookingError, course_plan
 
 NEW_YORK = ZoneInfo("America/New_York")
 pytestmark = pytest.mark.django_db
@@ -21,25 +21,6 @@ pytestmark = pytest.mark.django_db
 
 def local(moment: datetime) -> datetime:
     return moment.astimezone(NEW_YORK)
-
-
-@pytest.fixture
-def book(rooms, practitioner, patient, receptionist):
-    """Book a course with the usual defaults; keyword arguments override them."""
-
-    def booking(**overrides):
-        arguments = {
-            "patient": patient,
-            "practitioner": practitioner,
-            "start_date": date(2027, 3, 1),
-            "weekdays": [0, 3],
-            "time": time(10),
-            "condition": "sciatica",
-            "by": receptionist,
-        } | overrides
-        return course_book(**arguments)
-
-    return booking
 
 
 @time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
