@@ -6,6 +6,8 @@ appointment, a course or a session record. One call writes one ``AuditEntry``.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from django.db import models
 from django.http import HttpRequest
 
@@ -13,6 +15,22 @@ from clinic.models import AuditEntry
 from clinic.security import client_ip
 
 Action = AuditEntry.Action
+
+# The request being served, so that services (which never see it) still record where a change
+# came from. Set by AuditRequestMiddleware; empty in Celery tasks and management commands.
+current_request: ContextVar[HttpRequest | None] = ContextVar("current_request", default=None)
+
+
+class AuditRequestMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            current_request.reset(token)
 
 
 def audit_log(
@@ -28,8 +46,9 @@ def audit_log(
 
     `obj` is any saved model instance: a Patient, Appointment, TreatmentCourse, SessionRecord...
     The patient it concerns is found by itself (the object is a Patient, or has `patient`, or
-    has `appointment.patient`); pass `patient=` when it cannot be. Pass the `request` so the
-    entry carries the client's IP address and user agent. `detail` is a short note such as the
+    has `appointment.patient`); pass `patient=` when it cannot be. The client's IP address and
+    user agent come from `request`, or else from the request being served (so services need
+    not be handed it). `detail` is a short note such as the
     names of the fields changed ("changed: phone, email"); never put a condition, pain score,
     note text or any other clinical content in it.
 
@@ -40,6 +59,7 @@ def audit_log(
     """
     if action not in Action.values:
         raise ValueError(f"Unknown audit action {action!r}; use one of {Action.values}")
+    request = request if request is not None else current_request.get()
     meta = request.META if request is not None else {}
     return AuditEntry.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,

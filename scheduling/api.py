@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from clinic.api import Conflict
+from clinic.audit import audit_log
 from clinic.models import Clinic, Practitioner
 from clinic.roles import ALL_ROLES, CLINICAL_ROLES, FRONT_DESK_ROLES, has_role
 from patients.models import Patient
@@ -180,6 +181,11 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     read_roles = ALL_ROLES
     write_roles = FRONT_DESK_ROLES
 
+    def retrieve(self, request, *args, **kwargs):
+        course = self.get_object()
+        audit_log(user=request.user, action="view", obj=course, request=request)
+        return Response(self.get_serializer(course).data)
+
     @extend_schema(request=CourseInputSerializer, responses={200: PlanSerializer})
     @action(detail=False, methods=["post"])
     def plan(self, request):
@@ -291,6 +297,11 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
                 starts_at__lt=_local_midnight(wanted["date_to"], tz, days=1)
             )
         return appointments
+
+    def retrieve(self, request, *args, **kwargs):
+        appointment = self.get_object()
+        audit_log(user=request.user, action="view", obj=appointment, request=request)
+        return Response(self.get_serializer(appointment).data)
 
     def _respond(self, appointment):
         return Response(AppointmentSerializer(appointment).data)

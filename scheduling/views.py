@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from clinic.audit import audit_log
 from clinic.models import Clinic, Practitioner, Room
 from clinic.roles import ALL_ROLES, FRONT_DESK_ROLES, has_role
 from clinic.views import role_required
@@ -86,6 +87,7 @@ def course_detail(request, pk: int):
     course = get_object_or_404(
         TreatmentCourse.objects.select_related("patient", "practitioner"), pk=pk
     )
+    audit_log(user=request.user, action="view", obj=course, request=request)
     tz = Clinic.load().tz
     today = timezone.now().astimezone(tz).date()
     appointments = list(

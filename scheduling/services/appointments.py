@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinic.audit import audit_log
 from clinic.models import Clinic
 from scheduling.calendars import course_rule, plan_request
 from scheduling.models import Appointment, Reminder
@@ -40,6 +41,7 @@ def appointment_reschedule(*, appointment: Appointment, start: datetime, by) -> 
             appointment.set_status(Appointment.Status.BOOKED, by=by)
             appointment.save()
             _move_reminders(appointment)
+            audit_log(user=by, action="change", obj=appointment, detail="rescheduled")
     except IntegrityError:
         raise BookingConflict(
             "Another booking took this time a moment ago. The session was not moved.",
@@ -56,6 +58,7 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str = "") -> lis
         appointment.set_status(Appointment.Status.CANCELLED, by=by, reason=reason or "Cancelled")
         appointment.save()
         cancel_reminders([appointment])
+        audit_log(user=by, action="change", obj=appointment, detail="cancelled")
     return makeup_slots(appointment)
 
 
@@ -88,6 +91,7 @@ def appointment_rebook(*, appointment: Appointment, start: datetime, by) -> Appo
                 ends_at=session.end,
                 changed_by=by,
             )
+            audit_log(user=by, action="create", obj=makeup, detail="make-up")
             channel = patient_channel(makeup.patient)
             if channel:
                 Reminder.objects.bulk_create(before_visit_reminders(makeup, channel))
@@ -108,6 +112,7 @@ def appointment_check_in(*, appointment: Appointment, by) -> Appointment:
             raise BookingError("A patient can only be checked in on the day of the session.")
         appointment.set_status(Appointment.Status.CHECKED_IN, by=by)
         appointment.save()
+        audit_log(user=by, action="change", obj=appointment, detail="checked in")
     return appointment
 
 
@@ -119,6 +124,7 @@ def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
             raise BookingError("A session can only be marked as a no-show once it has started.")
         appointment.set_status(Appointment.Status.NO_SHOW, by=by)
         appointment.save()
+        audit_log(user=by, action="change", obj=appointment, detail="no-show")
         cancel_reminders([appointment])
         missed_visit_reminders(appointment)
     return appointment

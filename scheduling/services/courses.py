@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from clinic.audit import audit_log
 from clinic.models import Clinic, Practitioner
 from clinic.roles import CLINICAL_ROLES, has_role
 from patients.models import Patient
@@ -124,6 +125,7 @@ def course_book(
                 for session in planned
             )
             Reminder.objects.bulk_create(reminders_for_booking(course, appointments))
+            audit_log(user=by, action="create", obj=course, detail=f"{len(appointments)} sessions")
             enqueue_dispatch()
     except IntegrityError:
         # Another booking committed first and the database refused ours. Say which sessions
@@ -160,6 +162,7 @@ def course_cancel(*, course: TreatmentCourse, by, reason: str = "") -> Treatment
         cancel_reminders(future)
         course.status = TreatmentCourse.Status.CANCELLED
         course.save(update_fields=["status"])
+        audit_log(user=by, action="change", obj=course, detail="cancelled")
     return course
 
 

@@ -36,7 +36,8 @@ PRACTITIONERS_ONLY = {
 
 # (url name, is API) -> {role: status}. Anonymous is always the default rule unless given.
 EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
-    ("home", False): ALL_STAFF_200,
+    # Practitioners are sent on to their Today list.
+    ("home", False): {**ALL_STAFF_200, "practitioner": 302, "other_practitioner": 302},
     ("patient-list", False): ALL_STAFF_200,
     ("patient-create", False): ALL_STAFF_200,
     ("patient-detail", False): ALL_STAFF_200,
