@@ -1,4 +1,8 @@
-"""Pages patients open from a message: GET shows, POST acts; a bad link changes nothing."""
+"""Pages patients open from a message: GET shows, POST acts once; a bad link changes nothing.
+
+Each POST runs its service inside `links.claim`, which marks the link used in the same
+transaction: an action that fails (too late to cancel, a bad score) leaves the link unused.
+"""
 
 from __future__ import annotations
 
@@ -66,8 +70,9 @@ def confirm(request, token: str):
     context = _visit(target)
     if request.method == "POST":
         try:
-            reminders.visit_confirm_by_patient(appointment=target.appointment)
-        except ValueError:
+            with links.claim(target):
+                reminders.visit_confirm_by_patient(appointment=target.appointment)
+        except (links.LinkError, ValueError):
             return _refused(request, "used")
         return _page(request, "links/done.html", {**context, "done": "confirmed"})
     return _page(request, "links/confirm.html", context)
@@ -79,13 +84,14 @@ def cancel(request, token: str):
     if refused:
         return refused
     context = {**_visit(target), "allowed": reminders.cancel_allowed(target.appointment)}
-    if target.appointment.status not in Appointment.UPCOMING_STATUSES:
-        return _refused(request, "used")
     if request.method == "POST":
         if not context["allowed"]:
             return _page(request, "links/cancel.html", context, status=409)
         try:
-            reminders.visit_cancel_by_patient(appointment=target.appointment)
+            with links.claim(target):
+                reminders.visit_cancel_by_patient(appointment=target.appointment)
+        except links.LinkError:
+            return _refused(request, "used")
         except (reminders.LateCancel, BookingError):
             return _page(request, "links/cancel.html", {**context, "allowed": False}, status=409)
         return _page(request, "links/done.html", {**context, "done": "cancelled"})
@@ -104,13 +110,16 @@ def pain(request, token: str):
             context["error"] = "Please choose a number from 0 to 10."
             return _page(request, "links/pain.html", context, status=400)
         try:
-            pain_report_create(
-                patient=target.patient,
-                score=int(raw),
-                source=PainReport.Source.LINK,
-                course=target.appointment.course,
-                at=timezone.now(),
-            )
+            with links.claim(target):
+                pain_report_create(
+                    patient=target.patient,
+                    score=int(raw),
+                    source=PainReport.Source.LINK,
+                    course=target.appointment.course,
+                    at=timezone.now(),
+                )
+        except links.LinkError:
+            return _refused(request, "used")
         except BookingError:
             context["error"] = "Please choose a number from 0 to 10."
             return _page(request, "links/pain.html", context, status=400)
@@ -125,7 +134,11 @@ def unsubscribe(request, token: str):
         return refused
     context = {"patient": target.patient}
     if request.method == "POST":
-        reminders.patient_email_opt_out(patient=target.patient)
+        try:
+            with links.claim(target):
+                reminders.patient_email_opt_out(patient=target.patient)
+        except links.LinkError:
+            return _refused(request, "used")
         return _page(request, "links/done.html", {**context, "done": "unsubscribed"})
     return _page(request, "links/unsubscribe.html", context)
 

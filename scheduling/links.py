@@ -1,30 +1,49 @@
-"""Signed patient links: confirm or cancel a visit, report pain, unsubscribe, see one's visits.
+"""Short patient links: confirm or cancel a visit, report pain, unsubscribe, see one's visits.
 
-A link is `django.core.signing` over an opaque payload, with one salt per action so a confirm link
-cannot be replayed as a cancel link. It carries the patient's `public_id` and an HMAC reference to
-the appointment, never a database id, and expires after PATIENT_LINK_MAX_AGE_DAYS.
+A link is `/p/<action>/<key>.<signature>/`, about 63 characters with a typical SITE_URL, so a
+text message stays within two SMS segments. The key is 12 random URL-safe characters naming a
+PatientLink row (action, patient, visit, expiry, use); it carries no database id and no patient
+data. The signature is an HMAC of the key with one salt per action, so a key is checked without
+touching the database, a link cannot be guessed even by someone who can read the table, and a
+confirm link never verifies as a cancel link.
 
-Links that act are single-use without a table of used tokens, the way Django's password-reset
-tokens are: the payload holds a hash of the state the action changes (the appointment's status
-and change time, the patient's latest pain report, the email opt-out). Once the action has
-happened the state differs and the same link is refused as used.
+Links that act are single-use: `claim()` marks the row used with a conditional UPDATE in the same
+transaction as the action, so a reused or double-submitted link acts once, and an action that
+fails leaves the link unused. The visits link only shows, so it can be opened any number of times.
+
+Expired rows are harmless (they are refused) and are deleted whenever a new link is made for the
+same patient, so there is no scheduled cleanup. A link whose row is gone but whose signature is
+good was ours and has expired. To clear every expired row at once, e.g. after a large import:
+`PatientLink.objects.filter(expires_at__lte=timezone.now()).delete()` in `manage.py shell`.
 """
 
 from __future__ import annotations
 
+import base64
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from patients.models import Patient
-from scheduling.models import Appointment, PainReport
+from scheduling.models import Appointment, PatientLink
 
-ACTIONS = ("confirm", "cancel", "pain", "unsubscribe", "visits")
+ACTIONS = tuple(PatientLink.Action.values)
 APPOINTMENT_ACTIONS = ("confirm", "cancel", "pain")
+MULTI_USE_ACTIONS = ("visits",)
+SIGNATURE_LENGTH = 12  # 72 bits: on top of the 72-bit random key, far beyond online guessing
+# The statuses a visit must still have for its link to act on it.
+ACTIONABLE_STATUSES = {
+    "confirm": (Appointment.Status.BOOKED,),
+    "cancel": Appointment.UPCOMING_STATUSES,
+}
 
 
 class LinkError(Exception):
@@ -40,6 +59,7 @@ class LinkTarget:
     action: str
     patient: Patient
     appointment: Appointment | None
+    link: PatientLink
 
 
 def appointment_ref(appointment: Appointment) -> str:
@@ -47,35 +67,46 @@ def appointment_ref(appointment: Appointment) -> str:
     return salted_hmac("scheduling.links.appointment", str(appointment.pk)).hexdigest()[:24]
 
 
-def _state(action: str, patient: Patient, appointment: Appointment | None) -> str:
-    if action in ("confirm", "cancel"):
-        state = f"{appointment.pk}|{appointment.status}|{appointment.changed_at.isoformat()}"
-    elif action == "pain":
-        latest = (
-            PainReport.objects.filter(patient=patient, source=PainReport.Source.LINK)
-            .order_by("-pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        state = f"{patient.pk}|{latest or 0}"
-    elif action == "unsubscribe":
-        state = f"{patient.pk}|{patient.email_opted_out_at}"
-    else:
-        state = ""
-    return salted_hmac(f"scheduling.links.state.{action}", state).hexdigest()[:20]
+def _signature(action: str, key: str) -> str:
+    digest = salted_hmac(f"scheduling.links.{action}", key, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).decode()[:SIGNATURE_LENGTH]
 
 
 def make_token(action: str, *, patient: Patient, appointment: Appointment | None = None) -> str:
+    """Return `key.signature` for a link, reusing a fresh unused one for the same visit."""
     if action not in ACTIONS:
         raise ValueError(f"unknown link action {action!r}")
     if action in APPOINTMENT_ACTIONS and appointment is None:
         raise ValueError(f"a {action} link needs an appointment")
-    payload = {
-        "p": str(patient.public_id),
-        "a": appointment_ref(appointment) if appointment else "",
-        "s": _state(action, patient, appointment),
-    }
-    return signing.dumps(payload, salt=f"scheduling.links.{action}", compress=True)
+    now = timezone.now()
+    max_age = timedelta(days=settings.PATIENT_LINK_MAX_AGE_DAYS)
+    starts_at = appointment.starts_at if appointment else None
+    # Every message rendered for a visit reuses its link, but only while at least half its life
+    # is left, so a message never goes out with a link about to expire.
+    link = (
+        PatientLink.objects.filter(
+            action=action,
+            patient=patient,
+            appointment=appointment,
+            appointment_starts_at=starts_at,
+            used_at__isnull=True,
+            expires_at__gt=now + max_age / 2,
+        )
+        .order_by("-expires_at")
+        .first()
+    )
+    if link is None:
+        PatientLink.objects.filter(patient=patient, expires_at__lte=now).delete()
+        link = PatientLink.objects.create(
+            key=secrets.token_urlsafe(9),
+            action=action,
+            patient=patient,
+            appointment=appointment,
+            appointment_starts_at=starts_at,
+            created_at=now,
+            expires_at=now + max_age,
+        )
+    return f"{link.key}.{_signature(action, link.key)}"
 
 
 def link_url(action: str, *, patient: Patient, appointment: Appointment | None = None) -> str:
@@ -85,32 +116,39 @@ def link_url(action: str, *, patient: Patient, appointment: Appointment | None =
 
 def read_token(action: str, token: str) -> LinkTarget:
     """Return what a link points at, or raise LinkError. Changes nothing."""
-    max_age = timedelta(days=settings.PATIENT_LINK_MAX_AGE_DAYS)
-    try:
-        payload = signing.loads(token, salt=f"scheduling.links.{action}", max_age=max_age)
-    except signing.SignatureExpired:
-        raise LinkError("expired") from None
-    except signing.BadSignature:
-        raise LinkError("invalid") from None
-    if not isinstance(payload, dict):
+    key, _dot, signature = token.partition(".")
+    if action not in ACTIONS or not constant_time_compare(signature, _signature(action, key)):
         raise LinkError("invalid")
-    patient = Patient.objects.filter(public_id=payload.get("p")).first()
-    if patient is None:
-        raise LinkError("invalid")
-    appointment = None
-    if payload.get("a"):
-        appointment = next(
-            (
-                candidate
-                for candidate in patient.appointments.select_related("course")
-                if constant_time_compare(appointment_ref(candidate), payload["a"])
-            ),
-            None,
-        )
-        if appointment is None:
-            raise LinkError("invalid")
-    if action in APPOINTMENT_ACTIONS and appointment is None:
-        raise LinkError("invalid")
-    if not constant_time_compare(_state(action, patient, appointment), payload.get("s", "")):
+    link = (
+        PatientLink.objects.select_related("patient", "appointment__course")
+        .filter(key=key, action=action)
+        .first()
+    )
+    # A good signature means we made this link: its row is gone because it expired.
+    if link is None or link.expires_at <= timezone.now():
+        raise LinkError("expired")
+    if link.used_at is not None and action not in MULTI_USE_ACTIONS:
         raise LinkError("used")
-    return LinkTarget(action=action, patient=patient, appointment=appointment)
+    appointment = link.appointment
+    if action in APPOINTMENT_ACTIONS:
+        if appointment is None or appointment.starts_at != link.appointment_starts_at:
+            raise LinkError("used")  # the visit was moved since the message went out
+        if action in ACTIONABLE_STATUSES and appointment.status not in ACTIONABLE_STATUSES[action]:
+            raise LinkError("used")
+    return LinkTarget(action=action, patient=link.patient, appointment=appointment, link=link)
+
+
+@contextmanager
+def claim(target: LinkTarget) -> Iterator[None]:
+    """Mark the link used and run the block in one transaction; raise LinkError("used") if it
+    was used already. If the block raises, the link stays unused."""
+    with transaction.atomic():
+        if target.action not in MULTI_USE_ACTIONS:
+            # The conditional UPDATE waits for a concurrent claim of the same row to commit and
+            # then matches nothing, so of two simultaneous submits exactly one acts.
+            claimed = PatientLink.objects.filter(pk=target.link.pk, used_at__isnull=True).update(
+                used_at=timezone.now()
+            )
+            if not claimed:
+                raise LinkError("used")
+        yield

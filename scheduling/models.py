@@ -459,3 +459,46 @@ class CourseReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} of course {self.course_id}: {self.decision}"
+
+
+# Short patient links (scheduling/links.py).
+
+
+class PatientLink(models.Model):
+    """One link sent to a patient: its URL carries `key` and an HMAC of it, nothing else.
+
+    A row is created when a message is rendered and reused by later messages while it is unused
+    and fresh. Expired rows are refused and deleted the next time a link is made for the same
+    patient, so no scheduled cleanup is needed (see scheduling/links.py).
+    """
+
+    class Action(models.TextChoices):
+        CONFIRM = "confirm", "Confirm a visit"
+        CANCEL = "cancel", "Cancel a visit"
+        PAIN = "pain", "Report pain"
+        UNSUBSCRIBE = "unsubscribe", "Stop emails"
+        VISITS = "visits", "See upcoming visits"
+
+    key = models.CharField(max_length=16, unique=True)
+    action = models.CharField(max_length=12, choices=Action.choices)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="patient_links")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="patient_links"
+    )
+    # The visit's time when the link was made: a link for a visit since moved must not act on
+    # the new time the patient was never told about.
+    appointment_starts_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["patient", "action", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(created_at__lt=F("expires_at")), name="patient_link_expires_after_made"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} link for patient {self.patient_id}"

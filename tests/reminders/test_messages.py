@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import icalendar
 import pytest
 import time_machine
@@ -64,7 +66,7 @@ def test_every_kind_of_message_says_only_what_it_may(course, patient, receptioni
             if channel == "email" and reminder.channel == "email":
                 assert "/p/unsubscribe/" in rendered.body
             if rendered.sms:
-                assert len(rendered.sms) < 480  # at most three SMS segments
+                assert sms_segments(rendered.sms) <= 2
     assert SECRET_NOTE  # the shared check also looks for the note text
 
 
@@ -75,3 +77,49 @@ def test_messages_use_the_patients_own_time_zone(course, patient):
     reminder.patient.refresh_from_db()
     rendered = render_reminder(reminder)
     assert "Mon Mar 1, 2027 at 3:00 PM WET" in rendered.sms
+
+
+# GSM 03.38: the basic set costs one unit a character, the extension set two; any other character
+# sends the whole text as UCS-2, with far shorter segments.
+GSM7_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = set("^{}\\[~]|€\f")
+
+
+def sms_segments(text: str) -> int:
+    """Return how many SMS segments a provider bills for `text`."""
+    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text):
+        units = len(text) + sum(c in GSM7_EXTENSION for c in text)
+        return 1 if units <= 160 else math.ceil(units / 153)
+    return 1 if len(text) <= 70 else math.ceil(len(text) / 67)
+
+
+def test_sms_segments_counts_like_a_provider():
+    assert [sms_segments("a" * n) for n in (160, 161, 306, 307)] == [1, 2, 2, 3]
+    assert [sms_segments("{" * 80), sms_segments("{" * 81)] == [1, 2]
+    assert [sms_segments("’" * 70), sms_segments("’" * 71)] == [1, 2]
+
+
+@pytest.mark.parametrize("kind", [k for k in Reminder.Kind.values if k != "staff_alert"])
+def test_every_text_message_fits_in_two_sms_segments(kind, course, patient, settings):
+    """A typical clinic: a 22-character name, a US phone number and its own domain."""
+    settings.SITE_URL = "https://clinic.example.com"
+    clinic = Clinic.load()
+    clinic.name = "Park Slope Acupuncture"
+    clinic.save()
+    lengths = []
+    for appointment in course.appointments.all():  # every date, so the longest one is covered
+        reminder = Reminder(
+            appointment=appointment,
+            patient=patient,
+            kind=kind,
+            channel=Reminder.Channel.SMS,
+            due_at=appointment.starts_at,
+        )
+        text = render_reminder(reminder).sms
+        assert_minimum_necessary(reminder, text, clinic)
+        assert sms_segments(text) <= 2, (len(text), text)
+        lengths.append(len(text))
+    print(f"{kind}: {min(lengths)}-{max(lengths)} characters")
