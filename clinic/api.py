@@ -12,6 +12,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from clinic.inputs import OffsetDateTimeField
 from clinic.models import Closure, Practitioner, Room, TimeOff, WorkingHours
 from clinic.roles import ALL_ROLES, Role
 
@@ -138,6 +139,9 @@ class ClosureSerializer(serializers.ModelSerializer):
 
 
 class TimeOffSerializer(serializers.ModelSerializer):
+    start = OffsetDateTimeField()
+    end = OffsetDateTimeField()
+
     class Meta:
         model = TimeOff
         fields = ["id", "practitioner", "start", "end", "reason"]
@@ -158,6 +162,8 @@ class SetupViewSet(
     viewsets.GenericViewSet,
 ):
     """Clinic setup: everyone on staff reads, the manager changes."""
+
+    lookup_value_converter = "int"
 
     read_roles = ALL_ROLES
     write_roles = {Role.MANAGER}

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.utils import timezone
 
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
@@ -14,3 +15,25 @@ class LoginRequiredMiddleware(DjangoLoginRequired):
         if request.path_info.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class ClinicTimezoneMiddleware:
+    """Read and show wall-clock times in the clinic's zone, not the server's.
+
+    A time typed into a form without an offset (a datetime-local input) is clinic time.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from clinic.models import Clinic
+
+        # The API takes and gives times with their offsets, so it needs no zone (and no query).
+        if request.path_info.startswith(("/api/", "/healthz", "/static/")):
+            return self.get_response(request)
+        timezone.activate(Clinic.load().tz)
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()

@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from clinic.api import ObtainToken
 from clinic.audit import audit_log
 from clinic.ical import calendar_feed_create, calendar_feed_ical
+from clinic.inputs import as_id
 from clinic.models import AuditEntry, CalendarFeed, Clinic, Practitioner
 from clinic.roles import ALL_ROLES, has_role
 from clinic.security import lockout_response, two_factor_required, two_factor_required_by_role
@@ -53,7 +54,7 @@ class TotpCodeForm(forms.Form):
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].replace(" ", "")
-        if not code.isdigit():
+        if not (code.isascii() and code.isdigit()):
             raise forms.ValidationError("The code is made of digits only.")
         return code
 
@@ -235,8 +236,8 @@ class AuditFilterForm(forms.Form):
         data = self.cleaned_data
         tz = Clinic.load().tz
         query = data["patient"].strip()
-        if query.startswith("#") and query[1:].isdigit():
-            entries = entries.filter(patient_id=int(query[1:]))
+        if query.startswith("#") and as_id(query[1:]):
+            entries = entries.filter(patient_id=as_id(query[1:]))
         elif query:
             entries = entries.filter(patient__in=patient_search(query))
         if data["user"]:

@@ -75,6 +75,7 @@ class PatientViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = PatientSerializer
+    lookup_value_converter = "int"
     read_roles = ALL_ROLES
     write_roles = ALL_ROLES
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -8,6 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.models import validate_timezone
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", "Email"
@@ -32,7 +34,10 @@ class Patient(models.Model):
     sms_opted_out_at = models.DateTimeField(null=True, blank=True)
     email_opted_out_at = models.DateTimeField(null=True, blank=True)
     timezone = models.CharField(
-        max_length=64, blank=True, help_text="Blank means the clinic's time zone."
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="Blank means the clinic's time zone.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -7,6 +7,7 @@ from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
     extend_schema_field,
+    extend_schema_view,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -15,12 +16,14 @@ from rest_framework.response import Response
 
 from clinic.api import Conflict
 from clinic.audit import audit_log
+from clinic.inputs import MAX_ID, OffsetDateTimeField, validate_reasonable_date
 from clinic.models import Clinic, Practitioner
-from clinic.roles import ALL_ROLES, CLINICAL_ROLES, FRONT_DESK_ROLES, has_role
+from clinic.roles import ALL_ROLES, FRONT_DESK_ROLES
 from patients.models import Patient
 from scheduling import services
 from scheduling.models import Appointment, Condition, RedFlag, TreatmentCourse
 from scheduling.services.errors import BookingConflict, BookingError
+from scheduling.services.records import can_read_clinical
 
 
 def _call(service, **kwargs):
@@ -38,7 +41,7 @@ class CourseInputSerializer(serializers.Serializer):
     practitioner = serializers.PrimaryKeyRelatedField(
         queryset=Practitioner.objects.filter(active=True), allow_null=True, required=False
     )
-    start_date = serializers.DateField()
+    start_date = serializers.DateField(validators=[validate_reasonable_date])
     weekdays = serializers.ListField(
         child=serializers.IntegerField(),
         required=False,
@@ -53,7 +56,7 @@ class CourseInputSerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=RedFlag.choices), required=False
     )
     red_flag_override = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    slots = serializers.ListField(child=serializers.DateTimeField(), required=False, max_length=40)
+    slots = serializers.ListField(child=OffsetDateTimeField(), required=False, max_length=40)
 
     def validate_start_date(self, value):
         today = timezone.now().astimezone(Clinic.load().tz).date()
@@ -125,6 +128,19 @@ class ConflictSerializer(serializers.Serializer):
     conflicts = serializers.ListField(child=serializers.DictField())
 
 
+# {"field": ["message", ...]} for each bad field, or {"detail": "..."} for unreadable JSON.
+FIELD_ERRORS = {"type": "object", "additionalProperties": {}}
+INVALID = {
+    400: OpenApiResponse(FIELD_ERRORS, description="Invalid input; nothing stored"),
+}
+UNKNOWN = {404: OpenApiResponse(description="No such id")}
+CLASH = {
+    409: OpenApiResponse(
+        ConflictSerializer, description="Valid, but clashes with bookings; nothing stored"
+    )
+}
+
+
 class CourseSessionSerializer(serializers.ModelSerializer):
     start = serializers.DateTimeField(source="starts_at")
     end = serializers.DateTimeField(source="ends_at")
@@ -164,9 +180,9 @@ class CourseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ProgressSerializer(allow_null=True))
     def get_progress(self, course):
-        """Pain scores are clinical: receptionists get null."""
+        """Pain scores are clinical: null unless the user may read this patient's records."""
         request = self.context.get("request")
-        if request is None or not has_role(request.user, *CLINICAL_ROLES):
+        if request is None or not can_read_clinical(request.user, patient_id=course.patient_id):
             return None
         from scheduling.selectors import course_progress_for
 
@@ -175,6 +191,8 @@ class CourseSerializer(serializers.ModelSerializer):
 
 class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Plan, book, read and cancel treatment courses."""
+
+    lookup_value_converter = "int"
 
     queryset = TreatmentCourse.objects.select_related("patient", "practitioner")
     serializer_class = CourseSerializer
@@ -186,7 +204,7 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         audit_log(user=request.user, action="view", obj=course, request=request)
         return Response(self.get_serializer(course).data)
 
-    @extend_schema(request=CourseInputSerializer, responses={200: PlanSerializer})
+    @extend_schema(request=CourseInputSerializer, responses={200: PlanSerializer, **INVALID})
     @action(detail=False, methods=["post"])
     def plan(self, request):
         """Propose the sessions of a course; store nothing."""
@@ -197,7 +215,7 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=BookCourseSerializer,
-        responses={201: CourseSerializer, 409: OpenApiResponse(ConflictSerializer)},
+        responses={201: CourseSerializer, **INVALID, **CLASH},
     )
     def create(self, request):
         """Book every session of a course in one transaction."""
@@ -216,7 +234,7 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         body = CourseSerializer(course, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: CourseSerializer})
+    @extend_schema(request=None, responses={200: CourseSerializer, **INVALID, **UNKNOWN})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Cancel every future session of the course and its reminders."""
@@ -244,7 +262,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = OffsetDateTimeField()
 
 
 class CancelSerializer(serializers.Serializer):
@@ -259,16 +277,18 @@ class CancelResultSerializer(AppointmentSerializer):
 
 
 class AppointmentFilterSerializer(serializers.Serializer):
-    practitioner = serializers.IntegerField(required=False, min_value=1)
-    patient = serializers.IntegerField(required=False, min_value=1)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    practitioner = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    patient = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    date_from = serializers.DateField(required=False, validators=[validate_reasonable_date])
+    date_to = serializers.DateField(required=False, validators=[validate_reasonable_date])
     status = serializers.ChoiceField(choices=Appointment.Status.choices, required=False)
 
 
-@extend_schema(parameters=[AppointmentFilterSerializer])
+@extend_schema_view(list=extend_schema(parameters=[AppointmentFilterSerializer]))
 class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """List sessions and move, cancel, check in or mark them as no-shows."""
+
+    lookup_value_converter = "int"
 
     serializer_class = AppointmentSerializer
     read_roles = ALL_ROLES
@@ -308,7 +328,7 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         request=RescheduleSerializer,
-        responses={200: AppointmentSerializer, 409: OpenApiResponse(ConflictSerializer)},
+        responses={200: AppointmentSerializer, **INVALID, **UNKNOWN, **CLASH},
     )
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
@@ -322,7 +342,9 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return self._respond(appointment)
 
-    @extend_schema(request=CancelSerializer, responses={200: CancelResultSerializer})
+    @extend_schema(
+        request=CancelSerializer, responses={200: CancelResultSerializer, **INVALID, **UNKNOWN}
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         body = CancelSerializer(data=request.data)
@@ -339,14 +361,14 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         data["makeup_slots"] = PlannedSessionSerializer(proposals, many=True).data
         return Response(data)
 
-    @extend_schema(request=None, responses={200: AppointmentSerializer})
+    @extend_schema(request=None, responses={200: AppointmentSerializer, **INVALID, **UNKNOWN})
     @action(detail=True, methods=["post"], url_path="check-in")
     def check_in(self, request, pk=None):
         return self._respond(
             _call(services.appointment_check_in, appointment=self.get_object(), by=request.user)
         )
 
-    @extend_schema(request=None, responses={200: AppointmentSerializer})
+    @extend_schema(request=None, responses={200: AppointmentSerializer, **INVALID, **UNKNOWN})
     @action(detail=True, methods=["post"], url_path="no-show")
     def no_show(self, request, pk=None):
         return self._respond(

@@ -137,7 +137,19 @@ def dispatch_due(*, send: Callable[[list[int]], None] | None = None) -> int:
 
 def send_batch(reminder_ids: list[int]) -> None:
     for reminder_id in reminder_ids:
-        send_claimed(reminder_id)
+        try:
+            send_claimed(reminder_id)
+        except Exception as exc:
+            # One broken row (bad data, a bug) must not hold up every other patient's messages.
+            # A row already marked as sending stays flagged for staff; one not yet sent fails.
+            Reminder.objects.filter(
+                pk=reminder_id, status=Reminder.Status.CLAIMED, outcome_unknown=False
+            ).update(
+                status=Reminder.Status.FAILED,
+                claimed_at=None,
+                last_error=f"Could not be sent: {exc.__class__.__name__}"[:300],
+            )
+            log.exception("reminder %s could not be sent", reminder_id)
 
 
 # -- sending one ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
+from clinic.inputs import MAX_ID, validate_reasonable_date
 from clinic.models import Clinic, Practitioner, Weekday
 from patients.models import Patient
 from scheduling.models import Condition, RedFlag
@@ -20,7 +21,9 @@ class CourseForm(forms.Form):
         empty_label="Any practitioner",
     )
     condition = forms.ChoiceField(choices=[("", "Choose…"), *Condition.choices])
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_reasonable_date]
+    )
     weekdays = forms.TypedMultipleChoiceField(
         choices=WEEKDAY_CHOICES,
         coerce=int,
@@ -97,8 +100,12 @@ class CancelForm(forms.Form):
 
 
 class CalendarForm(forms.Form):
-    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_reasonable_date],
+    )
     practitioner = forms.ModelChoiceField(
         queryset=Practitioner.objects.filter(active=True), required=False
     )
-    room = forms.IntegerField(required=False)
+    room = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.audit import audit_log
+from clinic.inputs import as_day
 from clinic.models import Clinic, Practitioner
 from clinic.roles import ALL_ROLES, CLINICAL_ROLES, Role, has_role
 from clinic.views import role_required
@@ -48,10 +49,7 @@ def today(request):
 
 
 def _day_param(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    return as_day(raw)
 
 
 def session_record(request, pk: int):
@@ -154,7 +152,11 @@ def course_progress(request, pk: int):
 @role_required(*CLINICAL_ROLES)
 def course_review(request, pk: int):
     course = get_object_or_404(TreatmentCourse, pk=pk)
-    form = CourseReviewForm(request.POST, stage=request.POST.get("stage", CourseReview.Stage.END))
+    stage = request.POST.get("stage", CourseReview.Stage.END)
+    if stage not in CourseReview.Stage.values:
+        messages.error(request, "That review stage does not exist.")
+        return redirect("course-progress", pk)
+    form = CourseReviewForm(request.POST, stage=stage)
     if not form.is_valid():
         messages.error(request, "Choose a decision for the review.")
         return redirect("course-progress", pk)

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 
+from clinic.inputs import as_id
 from clinic.roles import Role
 from scheduling.models import Reminder
 
@@ -33,9 +34,9 @@ class ReminderList(generics.ListAPIView):
         for name in ("appointment", "patient"):
             value = params.get(name)
             if value:
-                if not value.isdigit():
+                if as_id(value) is None:
                     raise ValidationError({name: ["Give a whole number id."]})
-                queryset = queryset.filter(**{f"{name}_id": int(value)})
+                queryset = queryset.filter(**{f"{name}_id": as_id(value)})
         status = params.get("status")
         if status:
             if status not in Reminder.Status.values:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from clinic.audit import audit_log
+from clinic.inputs import EARLIEST_DATE, LATEST_DATE, as_id
 from clinic.models import Clinic, Practitioner, Room
 from clinic.roles import ALL_ROLES, FRONT_DESK_ROLES, has_role
 from clinic.views import role_required
@@ -57,21 +59,29 @@ def course_new(request):
 
 def _patient_from(form, request):
     pk = form.data.get("patient") if form.is_bound else request.GET.get("patient")
-    return Patient.objects.filter(pk=pk).first() if str(pk or "").isdigit() else None
+    pk = as_id(str(pk or ""))
+    return Patient.objects.filter(pk=pk).first() if pk else None
 
 
 def _slots_from(post) -> list[datetime]:
     """Read the preview's session inputs (clinic wall time) as aware datetimes."""
     tz = Clinic.load().tz
     slots = []
-    for key in sorted((k for k in post if k.startswith("slot-")), key=lambda k: int(k[5:])):
+    numbered = {}
+    for key in post:
+        match = re.fullmatch(r"slot-(\d{1,2})", key)
+        if match:
+            numbered[int(match[1])] = post[key]
+    for number in sorted(numbered):
         try:
-            naive = datetime.fromisoformat(post[key])
+            naive = datetime.fromisoformat(numbered[number])
         except ValueError:
+            naive = None
+        if naive is None or not EARLIEST_DATE <= naive.date() <= LATEST_DATE:
             raise BookingError(
-                {"slots": [f"Session {key[5:]}: “{post[key]}” is not a date and time."]}
-            ) from None
-        slots.append(naive.replace(tzinfo=tz))
+                {"slots": [f"Session {number}: “{numbered[number]}” is not a date and time."]}
+            )
+        slots.append(naive.replace(tzinfo=None).replace(tzinfo=tz))
     return slots
 
 

@@ -17,7 +17,13 @@ from clinic.models import Clinic
 from scheduling.calendars import course_rule, plan_request
 from scheduling.models import Appointment, Reminder
 from scheduling.planner import PlannedSession, PlanningError, place_slots
-from scheduling.services.errors import BookingConflict, BookingError, Clash
+from scheduling.services.errors import (
+    BOOKING_HORIZON,
+    CLASH_REASONS,
+    BookingConflict,
+    BookingError,
+    Clash,
+)
 from scheduling.services.reminders import (
     before_visit_reminders,
     missed_visit_reminders,
@@ -25,7 +31,6 @@ from scheduling.services.reminders import (
 )
 
 MAKEUP_PROPOSALS = 3
-CLASH_REASONS = ("practitioner busy", "patient busy", "no free room")
 
 
 def appointment_reschedule(*, appointment: Appointment, start: datetime, by) -> Appointment:
@@ -75,10 +80,10 @@ def appointment_rebook(*, appointment: Appointment, start: datetime, by) -> Appo
             )
             if missed.course.appointments.active().filter(number=missed.number).exists():
                 raise BookingError(f"Session {missed.number} already has a make-up booked.")
-            if start <= timezone.now():
-                raise BookingError({"start": ["The make-up time is in the past."]})
-            today = timezone.now().astimezone(Clinic.load().tz).date()
-            request, others = _course_context(missed, today)
+            _check_horizon(start)
+            tz = Clinic.load().tz
+            today = timezone.now().astimezone(tz).date()
+            request, others = _course_context(missed, today, start.astimezone(tz).date())
             session, problems = _try(request, others, missed.number, start)
             _raise_problems(missed.number, start, problems, session)
             makeup = Appointment.objects.create(
@@ -199,12 +204,17 @@ def _locked(appointment: Appointment, allowed: tuple, verb: str) -> Appointment:
     return locked
 
 
-def _course_context(appointment: Appointment, today: date):
-    """Return the plan request for the appointment's course and the course's other sessions."""
+def _course_context(appointment: Appointment, today: date, around: date | None = None):
+    """Return the plan request for the appointment's course and the course's other sessions.
+
+    Busy times are loaded from the course's first session to two weeks past `around` (the day
+    the session may move to), so a move far ahead is still checked against real bookings.
+    """
     course = appointment.course
     siblings = list(course.appointments.active().exclude(pk=appointment.pk).order_by("number"))
     tz = Clinic.load().tz
     first = min([appointment.starts_at, *(s.starts_at for s in siblings)]).astimezone(tz).date()
+    last = max(appointment.starts_at.astimezone(tz).date(), around or today)
     request = plan_request(
         patient=appointment.patient,
         practitioners=[course.practitioner],
@@ -214,13 +224,14 @@ def _course_context(appointment: Appointment, today: date):
             sessions=max(course.sessions_planned, appointment.number), per_week=course.per_week
         ),
         ignore_appointments=[appointment.pk, *(s.pk for s in siblings)],
-        until=appointment.starts_at.astimezone(tz).date() + timedelta(weeks=2),
+        until=last + timedelta(weeks=2),
     )
     return request, siblings
 
 
 def _try(request, others: list[Appointment], number: int, start: datetime):
-    """Place the session at `start` among the course's other sessions; return it and problems."""
+    """Place session `number` at `start` among the course's other sessions; return the placed
+    session and what is wrong with it (the course's own rules included)."""
     starts = {other.number: other.starts_at for other in others}
     starts[number] = start.astimezone(UTC)
     ordered = sorted(starts.items(), key=lambda item: item[1])
@@ -230,26 +241,54 @@ def _try(request, others: list[Appointment], number: int, start: datetime):
     except PlanningError as exc:
         raise BookingError({"start": [str(exc)]}) from None
     index = numbers.index(number)
-    # Problems of the other, already-booked sessions (such as ones in the past) are not news.
+    # The planner numbers sessions by position and reports a rule broken by the moved session
+    # on whichever session comes later; the course rules are checked here instead, and only
+    # the moved session's own slot problems are taken from the planner.
     relevant = [
         reason
         for position, reason in problems
-        if position - 1 == index
-        or ("ISO week" in reason or "days after" in reason)
-        and abs(position - 1 - index) <= 1
+        if position - 1 == index and "ISO week" not in reason and "days after" not in reason
     ]
+    relevant += _course_rule_problems(request, others, start)
     session = sessions[index] if index < len(sessions) else None
     return session, relevant
 
 
+def _course_rule_problems(request, others: list[Appointment], start: datetime) -> list[str]:
+    """Return how a session at `start` would break the course's per-week or gap rule."""
+    rule, tz = request.rule, request.tz
+    day = start.astimezone(tz).date()
+    other_days = [other.starts_at.astimezone(tz).date() for other in others]
+    problems = []
+    same_week = [d for d in other_days if d.isocalendar()[:2] == day.isocalendar()[:2]]
+    if len(same_week) + 1 > rule.per_week:
+        year, week, _ = day.isocalendar()
+        problems.append(f"more than {rule.per_week} sessions in ISO week {year}-W{week:02d}")
+    too_close = sorted(d for d in other_days if abs((d - day).days) < rule.min_gap_days)
+    if too_close:
+        problems.append(
+            f"less than {rule.min_gap_days} days from the session on {too_close[0]:%a %b %-d}"
+        )
+    return problems
+
+
 def _place_in_course(appointment: Appointment, start: datetime) -> PlannedSession:
-    today = timezone.now().astimezone(Clinic.load().tz).date()
-    if start <= timezone.now():
-        raise BookingError({"start": ["The new time is in the past."]})
-    request, others = _course_context(appointment, today)
+    tz = Clinic.load().tz
+    today = timezone.now().astimezone(tz).date()
+    _check_horizon(start)
+    request, others = _course_context(appointment, today, start.astimezone(tz).date())
     session, problems = _try(request, others, appointment.number, start)
     _raise_problems(appointment.number, start, problems, session)
     return session
+
+
+def _check_horizon(start: datetime) -> None:
+    """Refuse a time in the past or beyond the booking horizon."""
+    now = timezone.now()
+    if start <= now:
+        raise BookingError({"start": ["The new time is in the past."]})
+    if start > now + BOOKING_HORIZON:
+        raise BookingError({"start": ["Sessions can be booked up to two years ahead."]})
 
 
 def _raise_problems(number: int, start: datetime, problems: list[str], session) -> None:

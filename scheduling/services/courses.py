@@ -27,11 +27,14 @@ from scheduling.planner import (
     place_slots,
     plan_course,
 )
-from scheduling.services.errors import BookingConflict, BookingError, Clash
+from scheduling.services.errors import (
+    BOOKING_HORIZON,
+    CLASH_REASONS,
+    BookingConflict,
+    BookingError,
+    Clash,
+)
 from scheduling.services.reminders import enqueue_dispatch, reminders_for_booking
-
-# Reasons the planner gives when a slot is taken, as opposed to a slot that breaks a rule.
-CLASH_REASONS = ("practitioner busy", "patient busy", "no free room")
 
 
 def course_plan(
@@ -191,6 +194,8 @@ def _request(
 ):
     clinic = Clinic.load()
     today = today or timezone.now().astimezone(clinic.tz).date()
+    if start_date > today + BOOKING_HORIZON:
+        raise BookingError({"start_date": ["Courses can be booked up to two years ahead."]})
     if not 1 <= sessions <= 40:
         raise BookingError({"sessions": ["A course has between 1 and 40 sessions."]})
     if not 1 <= per_week <= 7:
@@ -217,6 +222,9 @@ def _sessions_to_book(request, slots) -> list[PlannedSession]:
                 raise BookingError(
                     {"slots": [f"Give exactly {request.rule.sessions} slots, one per session."]}
                 )
+            latest = datetime.combine(request.today + BOOKING_HORIZON, time(), tzinfo=request.tz)
+            if any(slot > latest for slot in slots):
+                raise BookingError({"slots": ["Sessions can be booked up to two years ahead."]})
             sessions, problems = place_slots(request, list(slots))
             _raise_for_problems(problems, slots)
             return list(sessions)

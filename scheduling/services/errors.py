@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+
+# Reasons the planner gives when a slot is taken, as opposed to a slot that breaks a rule.
+CLASH_REASONS = ("practitioner busy", "patient busy", "no free room")
+# How far ahead a course or session may be booked.
+BOOKING_HORIZON = timedelta(days=2 * 365)
 
 
 class BookingError(ValueError):

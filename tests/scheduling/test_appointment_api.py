@@ -182,3 +182,57 @@ def test_practitioners_read_appointments_but_cannot_change_them(api_as, practiti
         client.post(f"/api/v1/appointments/{first.pk}/cancel/", {}, format="json").status_code
         == 403
     )
+
+
+@time_machine.travel(BOOKED_ON, tick=False)
+def test_moving_a_session_ahead_into_a_full_week_is_a_409(api_as, receptionist, book):
+    course = book(weekdays=[2, 4])  # Wednesdays and Fridays: week of 8 March has the 10th and 12th
+    eighth = course.appointments.get(number=8)
+    response = api_as(receptionist).post(
+        f"/api/v1/appointments/{eighth.pk}/reschedule/",
+        {"start": "2027-03-08T10:00:00-05:00"},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert "more than 2 sessions in ISO week 2027-W10" in str(response.data["conflicts"])
+
+
+@time_machine.travel(BOOKED_ON, tick=False)
+def test_moving_a_session_years_ahead_is_a_400(api_as, receptionist, course):
+    first = session(course, 1)
+    for start, message in (
+        ("2031-03-03T10:00:00-05:00", "two years ahead"),
+        ("9999-12-31T23:30:00+00:00", "between 2000 and 2100"),
+    ):
+        response = api_as(receptionist).post(
+            f"/api/v1/appointments/{first.pk}/reschedule/", {"start": start}, format="json"
+        )
+        assert response.status_code == 400, start
+        assert message in str(response.data["start"])
+    first.refresh_from_db()
+    assert first.starts_at == datetime(2027, 3, 1, 10, tzinfo=NEW_YORK)
+
+
+@time_machine.travel(BOOKED_ON, tick=False)
+def test_a_move_months_ahead_is_checked_against_bookings_then(
+    api_as, receptionist, course, patient_without_consent
+):
+    later = course_book(
+        patient=patient_without_consent,
+        practitioner=course.practitioner,
+        start_date=date(2027, 9, 6),
+        weekdays=[0],
+        per_week=1,
+        sessions=1,
+        time=time(15),
+        condition="tendinitis",
+        by=receptionist,
+    )
+    taken = later.appointments.get().starts_at
+    response = api_as(receptionist).post(
+        f"/api/v1/appointments/{session(course, 8).pk}/reschedule/",
+        {"start": taken.isoformat()},
+        format="json",
+    )
+    assert response.status_code == 409
+    assert "practitioner busy" in str(response.data["conflicts"])

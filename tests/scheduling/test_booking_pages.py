@@ -212,3 +212,26 @@ def test_a_cancelled_session_gets_a_make_up_in_the_same_week(client_as, receptio
     )
     assert "already has a make-up booked" in again.content.decode()
     assert Appointment.objects.filter(number=3).count() == 2
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/calendar/?date=9999-12-31",
+        "/calendar/day/?date=0001-01-01",
+        "/calendar/?room=99999999999999999999",
+        "/courses/new/?patient=²",
+        "/courses/new/?patient=99999999999999999999",
+    ],
+)
+def test_absurd_query_strings_still_show_a_page(client_as, receptionist, path):
+    assert client_as(receptionist).get(path).status_code == 200
+
+
+def test_absurd_preview_slots_are_a_form_error(client_as, receptionist, form):
+    response = client_as(receptionist).post(
+        "/courses/new/", form | {"slot-1": "9999-12-31T23:30", "slot-x": "now", "book": "1"}
+    )
+    assert response.status_code == 200
+    assert "is not a date and time" in response.content.decode()
+    assert TreatmentCourse.objects.count() == 0

@@ -173,3 +173,51 @@ def test_cancel_course_cancels_future_sessions_and_their_reminders(
 def test_unknown_course_is_a_404(api_as, receptionist):
     assert api_as(receptionist).get("/api/v1/courses/424242/").status_code == 404
     assert api_as(receptionist).post("/api/v1/courses/424242/cancel/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"start_date": "9999-12-25"}, "start_date"),
+        ({"start_date": "2031-01-06"}, "start_date"),
+        ({"slots": ["2027-03-01T10:00:00"] * 8}, "slots"),
+        ({"slots": ["9999-12-31T23:30:00+00:00"] * 8}, "slots"),
+        ({"weekdays": "0,3"}, "weekdays"),
+        ({"patient": "Ana"}, "patient"),
+    ],
+    ids=[
+        "year-9999",
+        "five-years-ahead",
+        "slot-without-offset",
+        "slot-year-9999",
+        "weekdays-as-text",
+        "patient-as-name",
+    ],
+)
+def test_absurd_input_is_a_400_not_a_crash(api_as, receptionist, course_input, change, field):
+    response = api_as(receptionist).post("/api/v1/courses/", course_input | change, format="json")
+    assert_clear_400(response, field)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_to": "9999-12-31"},
+        {"date_from": "0001-01-01"},
+        {"patient": "99999999999999999999"},
+        {"practitioner": "²"},
+    ],
+)
+def test_absurd_filters_are_a_400(api_as, receptionist, query):
+    response = api_as(receptionist).get("/api/v1/appointments/", query)
+    assert response.status_code == 400
+    assert set(response.data) == set(query)
+
+
+def test_other_practitioners_do_not_see_progress(
+    api_as, receptionist, other_practitioner, course_input
+):
+    booked = api_as(receptionist).post("/api/v1/courses/", course_input, format="json").data
+    response = api_as(other_practitioner.user).get(f"/api/v1/courses/{booked['id']}/")
+    assert response.status_code == 200
+    assert response.data["progress"] is None
