@@ -15,11 +15,12 @@ from django.views.decorators.http import require_http_methods
 
 from clinic.models import Clinic
 from scheduling import links
-from scheduling.messages import local_when, patient_tz
+from scheduling.messages import local_when
 from scheduling.models import Appointment, PainReport
 from scheduling.services import reminders
 from scheduling.services.errors import BookingError
 from scheduling.services.records import pain_report_create
+from scheduling.services.reminders import patient_zone
 
 REFUSALS = {
     "invalid": (400, "This link is not valid", "It may have been copied incompletely."),
@@ -50,7 +51,7 @@ def _target(request, action: str, token: str):
 
 
 def _visit(target) -> dict:
-    tz = patient_tz(target.patient)
+    tz = patient_zone(target.patient)
     return {
         "when": local_when(target.appointment.starts_at, tz),
         "patient": target.patient,
@@ -106,7 +107,7 @@ def pain(request, token: str):
     context = {**_visit(target), "scores": range(11)}
     if request.method == "POST":
         raw = request.POST.get("score", "")
-        if not raw.isdigit() or not 0 <= int(raw) <= 10:
+        if raw not in {str(score) for score in range(11)}:
             context["error"] = "Please choose a number from 0 to 10."
             return _page(request, "links/pain.html", context, status=400)
         try:
@@ -150,7 +151,7 @@ def visits(request, token: str):
     target, refused = _target(request, "visits", token)
     if refused:
         return refused
-    tz = patient_tz(target.patient)
+    tz = patient_zone(target.patient)
     upcoming = target.patient.appointments.filter(
         status__in=Appointment.UPCOMING_STATUSES, starts_at__gt=timezone.now()
     ).order_by("starts_at")

@@ -17,9 +17,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from clinic.models import Clinic
-from patients.models import Patient
 from scheduling import links
 from scheduling.models import Appointment, Reminder
+from scheduling.services.reminders import patient_zone
 
 
 @dataclass
@@ -28,13 +28,6 @@ class RenderedMessage:
     body: str
     sms: str
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
-
-
-def patient_tz(patient: Patient, clinic: Clinic | None = None) -> ZoneInfo:
-    """Return the patient's zone; blank means the clinic's."""
-    if patient.timezone:
-        return ZoneInfo(patient.timezone)
-    return (clinic or Clinic.load()).tz
 
 
 def local_when(moment: datetime, tz: ZoneInfo) -> str:
@@ -58,7 +51,7 @@ def render_reminder(reminder: Reminder, *, clinic: Clinic | None = None) -> Rend
     clinic = clinic or Clinic.load()
     appointment = reminder.appointment
     patient = reminder.patient
-    tz = patient_tz(patient, clinic)
+    tz = patient_zone(patient, clinic)
     context = {
         "clinic_name": clinic.name,
         "clinic_phone": clinic.phone or "the clinic",

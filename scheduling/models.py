@@ -228,6 +228,10 @@ class Reminder(models.Model):
     )
     last_error = models.CharField(max_length=300, blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
+    superseded = models.BooleanField(
+        default=False,
+        help_text="Sent for a visit time that has since moved; kept for the record and the caps.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -236,7 +240,8 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["appointment", "kind", "channel", "offset_minutes"],
-                name="one_reminder_per_appointment_kind_channel",
+                condition=Q(superseded=False),
+                name="one_live_reminder_per_visit_kind_channel_offset",
             ),
         ]
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def needs_attention():
+def failed_reminders():
     """Return reminders staff must look at: failed ones, and those whose outcome is unknown."""
     return Reminder.objects.filter(status=Reminder.Status.FAILED)
 
@@ -33,7 +33,7 @@ def needs_attention():
 def message_list(request):
     if not has_role(request.user, *FRONT_DESK_ROLES):
         return render(request, "403.html", status=403)
-    failed = needs_attention().select_related("patient", "appointment").order_by("-due_at")
+    failed = failed_reminders().select_related("patient", "appointment").order_by("-due_at")
     alerts = (
         Reminder.objects.filter(
             kind=Reminder.Kind.STAFF_ALERT,

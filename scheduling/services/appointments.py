@@ -172,21 +172,22 @@ def _move_reminders(appointment: Appointment) -> None:
     for reminder in pending:
         reminder.due_at = appointment.starts_at - timedelta(minutes=reminder.offset_minutes)
         reminder.save(update_fields=["due_at"])
-    sent_offsets = set(
-        appointment.reminders.filter(kind=Reminder.Kind.BEFORE_VISIT)
-        .exclude(status=Reminder.Status.PENDING)
-        .values_list("offset_minutes", flat=True)
+    # A reminder already sent (or given up on) named the old time: keep it for the patient's
+    # message log and the SMS caps, and schedule a fresh one for the new time. One being sent
+    # right now is left alone: dispatch renders the visit's current time.
+    done = appointment.reminders.filter(
+        kind=Reminder.Kind.BEFORE_VISIT,
+        superseded=False,
+        status__in=[Reminder.Status.SENT, Reminder.Status.FAILED, Reminder.Status.SKIPPED],
     )
+    done_offsets = set(done.values_list("offset_minutes", flat=True))
     channel = patient_channel(appointment.patient)
-    if channel and sent_offsets:
-        # A reminder already went out for the old time: send a fresh one for the new time.
-        appointment.reminders.filter(
-            kind=Reminder.Kind.BEFORE_VISIT, offset_minutes__in=sent_offsets
-        ).delete()
+    if channel and done_offsets:
+        done.update(superseded=True)
         Reminder.objects.bulk_create(
             r
             for r in before_visit_reminders(appointment, channel)
-            if r.offset_minutes in sent_offsets
+            if r.offset_minutes in done_offsets
         )
 
 

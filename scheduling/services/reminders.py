@@ -67,6 +67,7 @@ def next_day_window_start(moment: datetime, tz: ZoneInfo) -> datetime:
 
 
 def patient_zone(patient: Patient, clinic: Clinic | None = None) -> ZoneInfo:
+    """Return the patient's zone; blank means the clinic's."""
     if patient.timezone:
         return ZoneInfo(patient.timezone)
     return (clinic or Clinic.load()).tz

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduling import dispatch
-from scheduling.messages import local_when, patient_tz
+from scheduling.messages import local_when
 from scheduling.models import Condition, PainReport, Reminder
+from scheduling.services.reminders import patient_zone
 from scheduling.sms import LocmemBackend
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -53,7 +54,7 @@ def assert_minimum_necessary(reminder: Reminder, text: str, clinic) -> None:
     assert clinic.name in text
     assert clinic.phone in text
     assert LINK.search(text), text
-    when = local_when(reminder.appointment.starts_at, patient_tz(reminder.patient, clinic))
+    when = local_when(reminder.appointment.starts_at, patient_zone(reminder.patient, clinic))
     assert when in text, (when, text)
     lowered = text.lower()
     condition = reminder.appointment.course.condition

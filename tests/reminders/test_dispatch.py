@@ -310,3 +310,24 @@ def test_a_patient_time_zone_must_be_a_real_one(patient):
     with pytest.raises(ValidationError) as invalid:
         patient.full_clean()
     assert "timezone" in invalid.value.message_dict
+
+
+def test_a_visit_moved_after_its_reminder_keeps_the_record_and_the_daily_cap(
+    course, receptionist, sms_outbox, mailoutbox
+):
+    from scheduling.services import appointment_reschedule
+
+    second = course.appointments.get(number=2)  # Thursday 4 March 10:00
+    with time_machine.travel(at(2027, 3, 3, 10, 1), tick=False):
+        run_dispatch()  # the 24-hour text for Thursday goes out
+    assert len(sms_outbox) == 1
+    with time_machine.travel(at(2027, 3, 3, 11), tick=False):
+        appointment_reschedule(appointment=second, start=at(2027, 3, 4, 16), by=receptionist)
+    with time_machine.travel(at(2027, 3, 3, 16, 1), tick=False):
+        run_dispatch()
+    rows = second.reminders.filter(kind="before_visit").order_by("pk")
+    assert [(r.status, r.superseded) for r in rows] == [("sent", True), ("sent", False)]
+    # One text a day: the reminder for the new time goes by email instead.
+    assert len(sms_outbox) == 1
+    assert rows[1].channel == "email"
+    assert len(mailoutbox) == 2  # the booking confirmation and the new reminder
