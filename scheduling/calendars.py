@@ -52,7 +52,8 @@ def plan_request(
     """
     clinic = Clinic.objects.prefetch_related("opening_hours").get(pk=Clinic.load().pk)
     tz = clinic.tz
-    weeks = -(-rule.sessions // rule.per_week) + 1
+    # The course's weeks, the weeks a closure may push sessions into, and one to spare.
+    weeks = -(-rule.sessions // rule.per_week) + 5
     first_day = min(start_date, today)
     last_day = max(until or start_date, start_date) + timedelta(weeks=weeks)
     range_start = datetime.combine(first_day - timedelta(days=1), time(), tzinfo=tz)

@@ -26,7 +26,7 @@ import math
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from zoneinfo import ZoneInfo
@@ -398,6 +398,44 @@ def plan_course(request: PlanRequest) -> Plan:
             return plan
         plans.append(plan)
     return max(plans, key=lambda plan: len(plan.sessions))
+
+
+def plan_course_with_catch_up(request: PlanRequest, *, extra_weeks: int = 4) -> Plan:
+    """Return the course's plan, with sessions that weeks could not take added in the weeks
+    after it (up to `extra_weeks` more), so a closed week moves the end of the course back
+    instead of dropping a session.
+
+    The short weeks stay in ``unfilled`` so staff see where the rhythm breaks; the plan has all
+    its sessions when ``len(plan.sessions) == rule.sessions``.
+    """
+    plan = plan_course(request)
+    rule = request.rule
+    last_week = _monday(request.start_date) + timedelta(weeks=_weeks(rule))
+    sessions, unfilled = list(plan.sessions), list(plan.unfilled)
+    while sessions and len(sessions) < rule.sessions:
+        missing = rule.sessions - len(sessions)
+        last_day = sessions[-1].start.astimezone(request.tz).date()
+        start = max(last_week, last_day + timedelta(days=rule.min_gap_days))
+        if start >= _monday(request.start_date) + timedelta(weeks=_weeks(rule) + extra_weeks):
+            break
+        practitioner = next(p for p in request.practitioners if p.id == sessions[0].practitioner_id)
+        catch_up = plan_course(
+            replace(
+                request,
+                start_date=start,
+                practitioners=(practitioner,),
+                # Later sessions are follow-ups; only the course's first is the long one.
+                rule=replace(rule, sessions=missing, first_minutes=rule.followup_minutes),
+                weekdays=request.weekdays,
+            )
+        )
+        offset = len(sessions)
+        sessions += [replace(s, number=s.number + offset) for s in catch_up.sessions]
+        unfilled += list(catch_up.unfilled)
+        last_week = _monday(start) + timedelta(weeks=_weeks(catch_up.rule))
+        if not catch_up.sessions:
+            break
+    return Plan(tuple(sessions), tuple(unfilled), rule)
 
 
 def _weeks(rule: CourseRule) -> int:

@@ -21,6 +21,7 @@ from scheduling import services
 from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
 from scheduling.models import Appointment, TreatmentCourse
 from scheduling.schedule import needs_attention, week_calendar
+from scheduling.services.courses import CATCH_UP_WEEKS
 from scheduling.services.errors import BookingConflict, BookingError
 
 
@@ -51,6 +52,7 @@ def course_new(request):
             context["conflict"] = exc
         if "book" in request.POST and "plan" not in context:
             context["plan"] = _safe_plan(form)
+    context["catch_up_weeks"] = CATCH_UP_WEEKS
     context["tz"] = Clinic.load().tz
     context["rooms"] = {room.pk: room for room in Room.objects.all()}
     context["practitioners"] = {p.pk: p for p in Practitioner.objects.all()}

@@ -25,7 +25,7 @@ from scheduling.planner import (
     PlannedSession,
     PlanningError,
     place_slots,
-    plan_course,
+    plan_course_with_catch_up,
 )
 from scheduling.services.errors import (
     BOOKING_HORIZON,
@@ -35,6 +35,10 @@ from scheduling.services.errors import (
     Clash,
 )
 from scheduling.services.reminders import enqueue_dispatch, reminders_for_booking
+
+# A session a week cannot take (a closure, time off) is added after the course, at most this
+# many weeks later; past that the clinic must decide.
+CATCH_UP_WEEKS = 4
 
 
 def course_plan(
@@ -60,7 +64,7 @@ def course_plan(
         today=today,
     )
     try:
-        return plan_course(request)
+        return plan_course_with_catch_up(request, extra_weeks=CATCH_UP_WEEKS)
     except PlanningError as exc:
         raise BookingError({"non_field_errors": [str(exc)]}) from None
 
@@ -228,10 +232,10 @@ def _sessions_to_book(request, slots) -> list[PlannedSession]:
             sessions, problems = place_slots(request, list(slots))
             _raise_for_problems(problems, slots)
             return list(sessions)
-        plan = plan_course(request)
+        plan = plan_course_with_catch_up(request, extra_weeks=CATCH_UP_WEEKS)
     except PlanningError as exc:
         raise BookingError({"non_field_errors": [str(exc)]}) from None
-    if not plan.complete:
+    if len(plan.sessions) < request.rule.sessions:
         raise BookingConflict(
             "The course cannot be booked as asked: some weeks have no free slot.",
             [Clash(None, gap.week_of.isoformat(), gap.reason) for gap in plan.unfilled],

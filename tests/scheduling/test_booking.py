@@ -115,14 +115,29 @@ def test_the_planner_moves_a_busy_session_and_says_why(book, patient_without_con
 
 
 @time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
-def test_a_closed_week_is_a_conflict_naming_the_week(book):
+def test_a_closed_week_moves_the_end_of_the_course_back(book):
     Closure.objects.create(
         start_date=date(2027, 3, 8), end_date=date(2027, 3, 13), reason="Retreat"
+    )
+    course = book()
+    days = [local(s.starts_at).date() for s in course.appointments.order_by("number")]
+    assert days == [date(2027, 3, d) for d in (1, 4, 15, 18, 22, 25, 29)] + [date(2027, 4, 1)]
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_a_course_that_cannot_be_caught_up_is_a_conflict_naming_the_weeks(book, practitioner):
+    from clinic.models import TimeOff
+
+    TimeOff.objects.create(
+        practitioner=practitioner,
+        start=datetime(2027, 3, 8, tzinfo=NEW_YORK),
+        end=datetime(2027, 6, 1, tzinfo=NEW_YORK),
+        reason="Sabbatical",
     )
     with pytest.raises(BookingConflict) as conflict:
         book()
     assert conflict.value.conflicts[0]["start"] == "2027-03-08"
-    assert "closed" in conflict.value.conflicts[0]["reason"]
+    assert "practitioner busy" in conflict.value.conflicts[0]["reason"]
     assert TreatmentCourse.objects.count() == 0
 
 

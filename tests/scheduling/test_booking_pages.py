@@ -235,3 +235,18 @@ def test_absurd_preview_slots_are_a_form_error(client_as, receptionist, form):
     assert response.status_code == 200
     assert "is not a date and time" in response.content.decode()
     assert TreatmentCourse.objects.count() == 0
+
+
+def test_a_preview_that_cannot_hold_every_session_offers_no_confirm(
+    client_as, receptionist, form, practitioner
+):
+    from clinic.models import TimeOff
+
+    TimeOff.objects.create(
+        practitioner=practitioner,
+        start=datetime(2027, 3, 8, tzinfo=NEW_YORK),
+        end=datetime(2027, 6, 1, tzinfo=NEW_YORK),
+    )
+    page = client_as(receptionist).post("/courses/new/", form | {"preview": "1"}).content.decode()
+    assert "Only 2 of 8 sessions fit" in page
+    assert "Confirm booking" not in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
@@ -25,6 +26,7 @@ from scheduling.planner import (
     check_slots,
     local_to_utc,
     plan_course,
+    plan_course_with_catch_up,
     preferred_weekdays,
     validate_request,
 )
@@ -731,3 +733,61 @@ def test_an_interval_across_the_repeated_hour_keeps_its_order():
     interval = Interval(start, end)
     assert interval.end - interval.start == timedelta(minutes=30)
     assert interval.start.utcoffset() == timedelta(0)
+
+
+# --- Catching up sessions a week could not take ----------------------------------------------
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_requests())
+def test_catching_up_keeps_every_rule_and_never_loses_a_session_it_could_place(request):
+    plain = plan_course(request)
+    plan = plan_course_with_catch_up(request)
+    rule, tz = request.rule, request.tz
+    assert [s.number for s in plan.sessions] == list(range(1, len(plan.sessions) + 1))
+    assert len(plain.sessions) <= len(plan.sessions) <= rule.sessions
+    assert plan.sessions[: len(plain.sessions)] == plain.sessions
+    assert len({s.practitioner_id for s in plan.sessions}) <= 1
+    days = [s.start.astimezone(tz).date() for s in plan.sessions]
+    assert all((b - a).days >= rule.min_gap_days for a, b in pairwise(days))
+    weeks = Counter(day.isocalendar()[:2] for day in days)
+    assert all(count <= rule.per_week for count in weeks.values())
+    if plan.sessions:
+        starts = [s.start for s in plan.sessions]
+        assert check_slots(request, starts, practitioner_id=plan.sessions[0].practitioner_id) == []
+    if len(plan.sessions) < rule.sessions:
+        assert plan.unfilled
+
+
+def test_a_closed_week_moves_the_end_of_the_course_back():
+    plan = plan_course_with_catch_up(
+        make_request(closures=((date(2027, 3, 8), date(2027, 3, 14)),))
+    )
+
+    assert len(plan.sessions) == 8
+    assert local_dates(plan) == [date(2027, 3, d) for d in (1, 4, 15, 18, 22, 25, 29)] + [
+        date(2027, 4, 1)
+    ]
+    assert [u.week_of for u in plan.unfilled] == [date(2027, 3, 8)]
+    assert [s.end - s.start for s in plan.sessions[6:]] == [timedelta(minutes=45)] * 2
+
+
+def test_a_course_starting_on_a_saturday_catches_up_its_first_week():
+    saturday = date(2027, 3, 6)
+    plan = plan_course_with_catch_up(
+        make_request(start_date=saturday, weekdays=(2, 5), preferred_time=time(11))
+    )
+
+    assert len(plan.sessions) == 8
+    assert local_dates(plan)[0] == saturday
+    assert [u.week_of for u in plan.unfilled] == [date(2027, 3, 1)]
+
+
+def test_catching_up_stops_after_the_extra_weeks():
+    away = Interval(at(date(2027, 3, 8), 0), at(date(2027, 6, 1), 0))
+    practitioner = PractitionerCalendar(1, LONG_WORKING_HOURS, busy=(away,))
+
+    plan = plan_course_with_catch_up(make_request(practitioners=(practitioner,)), extra_weeks=2)
+
+    assert len(plan.sessions) == 2
+    assert len(plan.unfilled) >= 3
