@@ -23,6 +23,7 @@ from clinic.forms import (
 )
 from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
 from clinic.roles import ALL_ROLES, Role, has_role
+from scheduling.schedule import sessions_blocked_by
 
 
 def role_required(*roles: str):
@@ -153,7 +154,32 @@ class ClosureCreate(SetupCreateView):
     form_class = ClosureForm
     title = "Closure"
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        warn_about_blocked_sessions(self.request, sessions_blocked_by(closure=self.object))
+        return response
+
 
 class TimeOffCreate(SetupCreateView):
     form_class = TimeOffForm
     title = "Time off"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        warn_about_blocked_sessions(self.request, sessions_blocked_by(time_off=self.object))
+        return response
+
+
+def warn_about_blocked_sessions(request, sessions) -> None:
+    """Tell the manager which booked sessions now need moving (they show under Needs attention)."""
+    sessions = list(sessions[:50])
+    if sessions:
+        tz = Clinic.load().tz
+        listed = "; ".join(
+            f"{s.patient.full_name} {s.starts_at.astimezone(tz):%a %b %-d %H:%M}" for s in sessions
+        )
+        messages.warning(
+            request,
+            f"{len(sessions)} booked session(s) fall in this time and must be moved: {listed}. "
+            "They are listed under Needs attention.",
+        )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
 
-from clinic.models import Clinic, Practitioner, Room
+from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
 from scheduling.models import Appointment, TreatmentCourse
 
 # A course whose sessions drift more than a week apart loses the cumulative effect.
@@ -103,6 +103,8 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
             Prefetch("appointments", queryset=Appointment.objects.order_by("starts_at"))
         )
     )
+    closures = list(Closure.objects.filter(end_date__gte=now.astimezone(tz).date()))
+    time_off = list(TimeOff.objects.filter(end__gt=now))
     items: list[AttentionItem] = []
     for course in courses:
         appointments = list(course.appointments.all())
@@ -132,6 +134,19 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
                         after,
                     )
                 )
+        for session in active:
+            if session.starts_at > now and session.status in Appointment.UPCOMING_STATUSES:
+                why = _blocked(session, closures, time_off, tz)
+                if why:
+                    when = session.starts_at.astimezone(tz)
+                    items.append(
+                        AttentionItem(
+                            course,
+                            "blocked",
+                            f"Session {session.number} on {when:%a %b %-d} {why}: move it.",
+                            session,
+                        )
+                    )
         if len(active) < course.sessions_planned:
             items.append(
                 AttentionItem(
@@ -141,6 +156,37 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
                 )
             )
     return items
+
+
+def _blocked(session: Appointment, closures, time_off, tz) -> str:
+    """Say why a booked session can no longer happen as booked, or "" when it can."""
+    day = session.starts_at.astimezone(tz).date()
+    for closure in closures:
+        if closure.start_date <= day <= closure.end_date:
+            return f"falls on a closure ({closure.reason or 'clinic closed'})"
+    for away in time_off:
+        if (
+            away.practitioner_id == session.practitioner_id
+            and away.start < session.ends_at
+            and session.starts_at < away.end
+        ):
+            return "falls in the practitioner's time off"
+    return ""
+
+
+def sessions_blocked_by(*, closure: Closure | None = None, time_off: TimeOff | None = None):
+    """Return the upcoming sessions a new closure or time off falls on."""
+    sessions = Appointment.objects.filter(status__in=Appointment.UPCOMING_STATUSES)
+    if closure is not None:
+        tz = Clinic.load().tz
+        start = datetime.combine(closure.start_date, time(), tzinfo=tz)
+        end = datetime.combine(closure.end_date + timedelta(days=1), time(), tzinfo=tz)
+        sessions = sessions.overlapping(start, end)
+    if time_off is not None:
+        sessions = sessions.overlapping(time_off.start, time_off.end).filter(
+            practitioner_id=time_off.practitioner_id
+        )
+    return sessions.select_related("patient").order_by("starts_at")
 
 
 def todays_sessions(*, now: datetime | None = None) -> list[Appointment]:

@@ -250,3 +250,34 @@ def test_a_preview_that_cannot_hold_every_session_offers_no_confirm(
     page = client_as(receptionist).post("/courses/new/", form | {"preview": "1"}).content.decode()
     assert "Only 2 of 8 sessions fit" in page
     assert "Confirm booking" not in page
+
+
+def test_a_closure_over_booked_sessions_warns_and_lists_them_for_a_call(
+    client_as, receptionist, manager, form
+):
+    client_as(receptionist).post("/courses/new/", form | {"book": "1"})
+    response = client_as(manager).post(
+        "/setup/closures/new/",
+        {"start_date": "2027-03-11", "end_date": "2027-03-12", "reason": "Boiler repair"},
+        follow=True,
+    )
+    assert (
+        "1 booked session(s) fall in this time and must be moved: Ana Lopez Thu Mar 11 10:00"
+        in (response.content.decode())
+    )
+    page = client_as(receptionist).get("/attention/").content.decode()
+    assert "Session 4 on Thu Mar 11 falls on a closure (Boiler repair): move it." in page
+
+
+def test_time_off_over_a_booked_session_is_listed_for_a_call(
+    client_as, receptionist, manager, form, practitioner
+):
+    client_as(receptionist).post("/courses/new/", form | {"book": "1"})
+    response = client_as(manager).post(
+        "/setup/time-off/new/",
+        {"practitioner": practitioner.pk, "start": "2027-03-15T08:00", "end": "2027-03-15T12:00"},
+        follow=True,
+    )
+    assert "1 booked session(s) fall in this time" in response.content.decode()
+    page = client_as(receptionist).get("/attention/").content.decode()
+    assert "Session 5 on Mon Mar 15 falls in the practitioner&#x27;s time off: move it." in page
