@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Links in patient messages point here; follows HOST and PORT unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install install-dev migrate seed lint format bench clean
 
@@ -33,7 +35,7 @@ seed: migrate
 # that their output is interleaved with a prefix and Ctrl-C stops both.
 run: seed
 	@echo "Starting web on http://$(HOST):$(PORT)/ and a Celery worker with beat (Ctrl-C stops all)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" RUN_HOST=$(HOST) RUN_PORT=$(PORT) \
+	PATH="$(CURDIR)/$(BIN):$$PATH" RUN_HOST=$(HOST) RUN_PORT=$(PORT) SITE_URL=$(SITE_URL) \
 		$(BIN)/honcho --procfile Procfile.dev start
 
 test: install-dev

@@ -69,7 +69,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "scheduling.view_coursereview",
     ],
 }
-MANAGER_APPS = ["clinic", "patients", "scheduling"]
+# Managers also run the staff accounts (auth), unlock locked-out logins (axes) and reset a lost
+# authenticator (otp_totp) from the admin.
+MANAGER_APPS = ["clinic", "patients", "scheduling", "auth", "axes", "otp_totp"]
 
 
 def sync_role_permissions(**kwargs) -> None:

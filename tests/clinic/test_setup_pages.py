@@ -66,3 +66,24 @@ def test_practitioners_land_on_their_today_list(client_as, practitioner):
     response = client_as(practitioner.user).get("/")
     assert response.status_code == 302
     assert response["Location"] == "/today/"
+
+
+def test_the_manager_runs_staff_accounts_lockouts_and_authenticators_in_the_admin(
+    client_as, manager
+):
+    manager.is_staff = True
+    manager.save()
+    client = client_as(manager)
+    for path in (
+        "/admin/auth/user/add/",
+        "/admin/auth/group/",
+        "/admin/axes/accessattempt/",
+        "/admin/otp_totp/totpdevice/",
+    ):
+        assert client.get(path).status_code == 200, path
+
+
+def test_a_receptionist_cannot_manage_staff_accounts(client_as, receptionist):
+    receptionist.is_staff = True
+    receptionist.save()
+    assert client_as(receptionist).get("/admin/auth/user/add/").status_code == 403

@@ -5,7 +5,7 @@ Running it again changes nothing: every row is looked up by a natural key first.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
@@ -27,6 +27,11 @@ CLINIC_HOURS = {
     5: (time(9), time(14)),
 }
 ROOMS = ["Room 1", "Room 2", "Room 3", "Room 4"]
+DEMO_COURSES = [
+    # patient's last name, practitioner's login, condition, weekdays, time
+    ("Lopez", "mei", "sciatica", [0, 3], time(10)),
+    ("Miller", "david", "trochanteric_bursitis", [2, 4], time(15, 30)),
+]
 PRACTITIONERS = [
     # username, first, last, weekdays worked
     ("mei", "Mei", "Chen", [0, 1, 2, 3, 4]),
@@ -90,21 +95,48 @@ class Command(BaseCommand):
         for username, first, last, role in STAFF:
             self._user(username, first, last, role)
         for first, last, born, email, phone, channel, consent in PATIENTS:
-            Patient.objects.get_or_create(
-                first_name=first,
-                last_name=last,
-                date_of_birth=born,
-                defaults={
-                    "email": email,
-                    "phone": phone,
-                    "preferred_channel": channel,
-                    "sms_consent_at": timezone.now() if consent else None,
-                },
-            )
+            # filter().first(): staff may since have registered a namesake by hand.
+            if not Patient.objects.filter(
+                first_name=first, last_name=last, date_of_birth=born
+            ).exists():
+                Patient.objects.create(
+                    first_name=first,
+                    last_name=last,
+                    date_of_birth=born,
+                    email=email,
+                    phone=phone,
+                    preferred_channel=channel,
+                    sms_consent_at=timezone.now() if consent else None,
+                )
+        self._book_demo_courses()
         self.stdout.write(self.style.SUCCESS("Demo clinic ready."))
         self.stdout.write(
             f"Logins (password {DEMO_PASSWORD}): reception, mei, david, sofia, manager"
         )
+
+    def _book_demo_courses(self) -> None:
+        """Book two courses from next Monday so the calendars and lists have something in them."""
+        from scheduling.services import BookingConflict, BookingError, course_book
+
+        today = timezone.now().astimezone(Clinic.load().tz).date()
+        monday = today + timedelta(days=7 - today.weekday())
+        receptionist = User.objects.get(username="reception")
+        for last, username, condition, weekdays, at in DEMO_COURSES:
+            patient = Patient.objects.filter(last_name=last).order_by("pk").first()
+            if patient is None or patient.courses.exists():
+                continue
+            try:
+                course_book(
+                    patient=patient,
+                    practitioner=Practitioner.objects.get(user__username=username),
+                    start_date=monday,
+                    weekdays=weekdays,
+                    time=at,
+                    condition=condition,
+                    by=receptionist,
+                )
+            except (BookingError, BookingConflict) as exc:
+                self.stderr.write(f"Demo course for {patient} not booked: {exc}")
 
     def _user(self, username: str, first: str, last: str, role: str) -> User:
         user, created = User.objects.get_or_create(
