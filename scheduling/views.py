@@ -48,15 +48,36 @@ def course_new(request):
         except BookingError as exc:
             for field, errors in exc.errors.items():
                 form.add_error(field if field in form.fields else None, errors)
+            context["row_errors"] = _by_session(exc.clashes)
         except BookingConflict as exc:
             context["conflict"] = exc
+            context["row_errors"] = _by_session(exc.clashes)
         if "book" in request.POST and "plan" not in context:
             context["plan"] = _safe_plan(form)
+            # Keep what the receptionist typed in the preview, not the planner's proposal.
+            context["typed"] = _typed_slots(request.POST)
     context["catch_up_weeks"] = CATCH_UP_WEEKS
     context["tz"] = Clinic.load().tz
     context["rooms"] = {room.pk: room for room in Room.objects.all()}
     context["practitioners"] = {p.pk: p for p in Practitioner.objects.all()}
     return render(request, "scheduling/course_new.html", context)
+
+
+def _by_session(clashes) -> dict[int, list[str]]:
+    rows: dict[int, list[str]] = {}
+    for clash in clashes:
+        if clash.number:
+            rows.setdefault(clash.number, []).append(clash.reason)
+    return rows
+
+
+def _typed_slots(post) -> dict[int, str]:
+    typed = {}
+    for key, value in post.items():
+        match = re.fullmatch(r"slot-(\d{1,2})", key)
+        if match:
+            typed[int(match[1])] = value[:20]
+    return typed
 
 
 def _patient_from(form, request):

@@ -249,7 +249,7 @@ def _raise_for_problems(problems: list[tuple[int, str]], slots: Sequence[datetim
     clashes = [Clash(number, slots[number - 1], reason) for number, reason in problems]
     if all(clash.reason in CLASH_REASONS for clash in clashes):
         raise BookingConflict("Some sessions clash with existing bookings.", clashes)
-    raise BookingError({"slots": [str(clash) for clash in clashes]})
+    raise BookingError({"slots": [str(clash) for clash in clashes]}, clashes)
 
 
 def _clashes(request, starts: list[datetime]) -> list[Clash]:

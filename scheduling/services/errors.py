@@ -14,10 +14,11 @@ BOOKING_HORIZON = timedelta(days=2 * 365)
 class BookingError(ValueError):
     """Bad input: field name -> messages. Nothing was stored."""
 
-    def __init__(self, errors: dict[str, list[str]] | str):
+    def __init__(self, errors: dict[str, list[str]] | str, clashes: list[Clash] | None = None):
         if isinstance(errors, str):
             errors = {"non_field_errors": [errors]}
         self.errors = errors
+        self.clashes = clashes or []  # the sessions the errors are about, when there are any
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
 
 

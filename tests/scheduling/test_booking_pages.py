@@ -103,6 +103,9 @@ def test_a_clashing_edit_is_shown_and_nothing_is_booked(
     response = client_as(receptionist).post("/courses/new/", form | slots | {"book": "1"})
     page = response.content.decode()
     assert "Session 2 (2027-03-05T11:00:00-05:00): practitioner busy" in page
+    # The receptionist's edit stays in the preview, with the problem beside it.
+    assert 'name="slot-2" value="2027-03-05T11:00"' in page
+    assert '<div class="invalid-feedback d-block">Practitioner busy</div>' in page
     assert TreatmentCourse.objects.count() == 1
 
 
