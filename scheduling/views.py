@@ -128,8 +128,13 @@ def course_detail(request, pk: int):
         .prefetch_related("reminders")
         .order_by("number", "starts_at")
     )
+    booked_numbers = {a.number for a in appointments if a.is_active}
     for appointment in appointments:
         appointment.is_today = appointment.starts_at.astimezone(tz).date() == today
+        appointment.has_started = appointment.starts_at <= timezone.now()
+        appointment.needs_makeup = not appointment.is_active and (
+            appointment.number not in booked_numbers
+        )
     return render(
         request,
         "scheduling/course_detail.html",

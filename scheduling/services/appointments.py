@@ -41,7 +41,8 @@ def appointment_reschedule(*, appointment: Appointment, start: datetime, by) -> 
         with transaction.atomic():
             appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "moved")
             session = _place_in_course(appointment, start)
-            appointment.starts_at, appointment.ends_at = session.start, session.end
+            length = appointment.ends_at - appointment.starts_at  # a move keeps its length
+            appointment.starts_at, appointment.ends_at = session.start, session.start + length
             appointment.room_id = session.room_id
             appointment.set_status(Appointment.Status.BOOKED, by=by)
             appointment.save()
@@ -93,7 +94,7 @@ def appointment_rebook(*, appointment: Appointment, start: datetime, by) -> Appo
                 practitioner=missed.practitioner,
                 room_id=session.room_id,
                 starts_at=session.start,
-                ends_at=session.end,
+                ends_at=session.start + (missed.ends_at - missed.starts_at),
                 changed_by=by,
             )
             audit_log(user=by, action="create", obj=makeup, detail="make-up")
@@ -148,6 +149,8 @@ def makeup_slots(appointment: Appointment, *, today: date | None = None) -> list
     request, others = _course_context(appointment, today)
     for day in days:
         for candidate in _times_near(day, wall, tz):
+            if candidate == appointment.starts_at:
+                continue  # the very slot just given up is no make-up
             session, problems = _try(request, others, appointment.number, candidate)
             if session is not None and not problems:
                 proposals.append(session)
@@ -251,8 +254,18 @@ def _try(request, others: list[Appointment], number: int, start: datetime):
         if position - 1 == index and "ISO week" not in reason and "days after" not in reason
     ]
     relevant += _course_rule_problems(request, others, start)
+    relevant += _order_problems(others, number, start)
     session = sessions[index] if index < len(sessions) else None
     return session, relevant
+
+
+def _order_problems(others: list[Appointment], number: int, start: datetime) -> list[str]:
+    """Return why `start` would put session `number` out of order among the course's others."""
+    before = [o for o in others if o.number < number and o.starts_at >= start]
+    after = [o for o in others if o.number > number and o.starts_at <= start]
+    return [f"session {number} must come after session {o.number}" for o in before[-1:]] + [
+        f"session {number} must come before session {o.number}" for o in after[:1]
+    ]
 
 
 def _course_rule_problems(request, others: list[Appointment], start: datetime) -> list[str]:

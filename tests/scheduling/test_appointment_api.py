@@ -236,3 +236,27 @@ def test_a_move_months_ahead_is_checked_against_bookings_then(
     )
     assert response.status_code == 409
     assert "practitioner busy" in str(response.data["conflicts"])
+
+
+@time_machine.travel(BOOKED_ON, tick=False)
+def test_a_session_cannot_move_before_an_earlier_one_and_keeps_its_length(
+    api_as, receptionist, course
+):
+    client = api_as(receptionist)
+    fifth = session(course, 5)  # Monday 15 March
+    early = client.post(
+        f"/api/v1/appointments/{fifth.pk}/reschedule/",
+        {"start": "2027-02-24T10:00:00-05:00"},
+        format="json",
+    )
+    assert early.status_code == 409
+    assert "session 5 must come after session 4" in str(early.data["conflicts"])
+    first = session(course, 1)
+    moved = client.post(
+        f"/api/v1/appointments/{first.pk}/reschedule/",
+        {"start": "2027-03-02T11:00:00-05:00"},
+        format="json",
+    )
+    assert moved.status_code == 200, moved.data
+    first.refresh_from_db()
+    assert first.ends_at - first.starts_at == timedelta(minutes=60)
