@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -31,6 +33,11 @@ class PatientSerializer(serializers.ModelSerializer):
             "sms_opted_out_at",
         ]
         read_only_fields = ["sms_consent_at", "sms_opted_out_at"]
+
+    def validate_date_of_birth(self, value):
+        if value and not date(1900, 1, 1) <= value <= timezone.localdate():
+            raise serializers.ValidationError("The date of birth is in the future or before 1900.")
+        return value
 
     def validate_phone(self, value: str) -> str:
         try:

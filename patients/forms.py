@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 
 from patients.models import Patient
 from patients.phones import InvalidPhone, normalise_phone
@@ -28,6 +31,14 @@ class PatientForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sms_consent"].initial = self.instance.sms_consent
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born and not date(1900, 1, 1) <= born <= timezone.localdate():
+            raise forms.ValidationError(
+                "Check the date of birth: it is in the future or before 1900."
+            )
+        return born
 
     def clean_phone(self) -> str:
         try:

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from clinic.models import Clinic
+from patients.phones import display_phone
 from scheduling import links
 from scheduling.models import Appointment, Reminder
 from scheduling.services.reminders import patient_zone
@@ -54,7 +55,7 @@ def render_reminder(reminder: Reminder, *, clinic: Clinic | None = None) -> Rend
     tz = patient_zone(patient, clinic)
     context = {
         "clinic_name": clinic.name,
-        "clinic_phone": clinic.phone or "the clinic",
+        "clinic_phone": display_phone(clinic.phone) if clinic.phone else "the clinic",
         "first_name": patient.first_name,
         "when": local_when(appointment.starts_at, tz),
         "visits_url": links.link_url("visits", patient=patient),
@@ -107,7 +108,8 @@ def course_ics(sessions: list[Appointment], clinic: Clinic) -> bytes:
         event.add("dtstamp", session.changed_at)
         if clinic.address:
             event.add("location", clinic.address)
-        event.add("description", f"Questions or changes: call {clinic.phone or clinic.name}.")
+        phone = display_phone(clinic.phone) if clinic.phone else clinic.name
+        event.add("description", f"Questions or changes: call {phone}.")
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

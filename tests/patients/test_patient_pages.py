@@ -52,3 +52,27 @@ def test_patient_page_shows_opt_out(client_as, receptionist, patient):
     patient.save()
     page = client_as(receptionist).get(f"/patients/{patient.pk}/").content.decode()
     assert "Opted out of text messages" in page
+
+
+def test_a_date_of_birth_in_the_future_is_refused(client_as, api_as, receptionist):
+    response = client_as(receptionist).post(
+        "/patients/new/", FORM | {"date_of_birth": "2031-01-01"}
+    )
+    assert "Check the date of birth" in response.content.decode()
+    api = api_as(receptionist).post(
+        "/api/v1/patients/",
+        {
+            "first_name": "Grace",
+            "last_name": "Kim",
+            "date_of_birth": "2031-01-01",
+            "email": "g@example.com",
+        },
+        format="json",
+    )
+    assert api.status_code == 400 and "date_of_birth" in api.data
+    assert Patient.objects.count() == 0
+
+
+def test_phone_numbers_are_shown_the_way_people_read_them(client_as, receptionist, patient):
+    page = client_as(receptionist).get(f"/patients/{patient.pk}/").content.decode()
+    assert "(212) 555-0101" in page

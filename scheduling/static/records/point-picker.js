@@ -78,6 +78,15 @@
 
     input.addEventListener("keydown", function (event) {
       var buttons = items();
+      // Enter in the points field picks a suggestion (the first one by default); it never
+      // submits the whole session record by accident.
+      if (event.key === "Enter") {
+        event.preventDefault();
+        if (buttons.length) {
+          buttons[Math.max(active, 0)].dispatchEvent(new MouseEvent("mousedown"));
+        }
+        return;
+      }
       if (!buttons.length) { return; }
       if (event.key === "ArrowDown") {
         event.preventDefault();
@@ -85,9 +94,6 @@
       } else if (event.key === "ArrowUp") {
         event.preventDefault();
         highlight(Math.max(active - 1, 0));
-      } else if (event.key === "Enter" && active >= 0) {
-        event.preventDefault();
-        buttons[active].dispatchEvent(new MouseEvent("mousedown"));
       } else if (event.key === "Escape") {
         close();
       }
