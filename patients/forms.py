@@ -28,9 +28,29 @@ class PatientForm(forms.ModelForm):
         ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
 
+    not_a_duplicate = forms.BooleanField(
+        required=False,
+        label="This is a different person with the same name and date of birth",
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sms_consent"].initial = self.instance.sms_consent
+        self.namesakes: list[Patient] = []
+        if not self.data.get("not_a_duplicate") and not self._namesake_possible():
+            del self.fields["not_a_duplicate"]
+
+    def _namesake_possible(self) -> bool:
+        """Show the "different person" box only once a namesake has been found."""
+        return (
+            bool(self.data)
+            and Patient.objects.filter(
+                first_name__iexact=self.data.get("first_name", "").strip(),
+                last_name__iexact=self.data.get("last_name", "").strip(),
+            )
+            .exclude(pk=self.instance.pk)
+            .exists()
+        )
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
@@ -48,6 +68,7 @@ class PatientForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._check_for_namesakes(cleaned)
         channel = cleaned.get("preferred_channel")
         if channel == "sms" and not cleaned.get("phone") and "phone" not in self.errors:
             self.add_error("phone", "A phone number is needed for text messages.")
@@ -56,6 +77,24 @@ class PatientForm(forms.ModelForm):
         if channel == "email" and not cleaned.get("email"):
             self.add_error("email", "An email address is needed for email messages.")
         return cleaned
+
+    def _check_for_namesakes(self, cleaned) -> None:
+        """Stop a second record for the same person (same names and date of birth) unless the
+        receptionist confirms it is someone else: two records split one patient's history."""
+        if not cleaned.get("date_of_birth") or cleaned.get("not_a_duplicate"):
+            return
+        self.namesakes = list(
+            Patient.objects.filter(
+                first_name__iexact=cleaned.get("first_name", ""),
+                last_name__iexact=cleaned.get("last_name", ""),
+                date_of_birth=cleaned["date_of_birth"],
+            ).exclude(pk=self.instance.pk)[:5]
+        )
+        if self.namesakes:
+            raise forms.ValidationError(
+                "A patient with this name and date of birth is already registered. Open their "
+                "record below, or tick the box if this is a different person."
+            )
 
     def save(self, commit: bool = True) -> Patient:
         self.instance.set_sms_consent(self.cleaned_data["sms_consent"])

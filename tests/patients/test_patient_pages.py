@@ -76,3 +76,27 @@ def test_a_date_of_birth_in_the_future_is_refused(client_as, api_as, receptionis
 def test_phone_numbers_are_shown_the_way_people_read_them(client_as, receptionist, patient):
     page = client_as(receptionist).get(f"/patients/{patient.pk}/").content.decode()
     assert "(212) 555-0101" in page
+
+
+def test_registering_the_same_person_twice_asks_first(client_as, receptionist, patient):
+    patient.date_of_birth = "1961-04-12"
+    patient.save()
+    twin = FORM | {"first_name": "ana", "last_name": "LOPEZ", "date_of_birth": "1961-04-12"}
+    response = client_as(receptionist).post("/patients/new/", twin)
+    page = response.content.decode()
+    assert "A patient with this name and date of birth is already registered." in page
+    assert f'href="/patients/{patient.pk}/"' in page
+    assert Patient.objects.count() == 1
+    confirmed = client_as(receptionist).post("/patients/new/", twin | {"not_a_duplicate": "on"})
+    assert confirmed.status_code == 302
+    assert Patient.objects.count() == 2
+
+
+def test_editing_a_patient_is_not_a_duplicate_of_itself(client_as, receptionist, patient):
+    patient.date_of_birth = "1961-04-12"
+    patient.save()
+    response = client_as(receptionist).post(
+        f"/patients/{patient.pk}/edit/",
+        FORM | {"first_name": "Ana", "last_name": "Lopez", "date_of_birth": "1961-04-12"},
+    )
+    assert response.status_code == 302
