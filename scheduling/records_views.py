@@ -4,7 +4,7 @@ manager's outcomes report."""
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -44,7 +44,15 @@ def today(request):
     rows = selectors.appointments_for_day(day=day, practitioner=None if everyone else own)
     if not everyone and own is None:
         rows = []
-    context = {"rows": rows, "day": day, "everyone": everyone, "own": own, "today": day}
+    context = {
+        "rows": rows,
+        "day": day,
+        "everyone": everyone,
+        "own": own,
+        "today": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+    }
     return render(request, "records/today.html", context)
 
 

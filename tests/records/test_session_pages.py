@@ -127,3 +127,10 @@ def test_the_manager_sees_every_practitioners_sessions_today(
 def test_today_says_so_when_there_is_nothing_booked(client_as, practitioner, monday):
     page = client_as(practitioner.user).get("/today/").content.decode()
     assert "No sessions booked for this day." in page
+
+
+def test_today_steps_to_the_day_before_and_after(client_as, practitioner):
+    page = client_as(practitioner.user).get("/today/", {"day": "2027-03-01"}).content.decode()
+    assert 'href="?day=2027-02-28"' in page
+    assert 'href="?day=2027-03-02"' in page
+    assert "Monday, March 1, 2027" in page
