@@ -12,16 +12,29 @@ How the numbers are read:
 - **Baseline** is the ``pain_before`` of the first attended session (earliest ``at``). Reports
   sent before that session are kept in the series but never become the baseline: the baseline is
   the score taken in the clinic under the same conditions as the later session scores.
-- **Latest** is the last score in the series, whatever its source. After the last visit this is
-  usually that session's ``pain_after``, which measures the immediate effect of needling; a
-  check-in reported later replaces it.
+- **Latest** is the most recent score that reflects the patient's lasting pain: a session's
+  ``pain_before`` (taken on arrival, days after the previous needling) or a between-visit
+  report, whichever comes later in the series (a report at the very time of a session counts
+  after its before-score, by the tie rule above). A session's ``pain_after`` measures only the
+  immediate effect of needling, so it never counts as latest; it stays in the series (and on the
+  chart, marked "after"). With only the first session recorded and no later report, latest is
+  the baseline (change 0).
+- **Follow-up.** ``has_follow_up`` says whether latest is a later score than the baseline (a
+  later session's ``pain_before`` or a report after the first session's before-score). Without
+  one, change is 0 by construction rather than measured; the outcomes report leaves such courses
+  out of its mean change and responder rate.
+- **Last session relief** is ``pain_before - pain_after`` of the most recent session (positive
+  means less pain just after needling): shown beside latest, never used for change or responder.
 - **Change** is ``latest - baseline`` (negative is better) and ``change_pct`` is that as a
   percentage of the baseline, to one decimal; None when the baseline is 0.
 - **Responder** (clinically important improvement, Farrar et al. 2001): a drop of at least
   2 points and at least 30% from baseline. **Substantial** (IMMPACT): a drop of at least 50%.
-  The two are judged separately, so 1 -> 0 is substantial but not a responder.
-- With no session there is no baseline, and then latest, change and change_pct are None and
-  both flags are False, even if reports exist.
+  The two are judged separately, so 1 -> 0 is substantial but not a responder. The thresholds
+  apply to the patient's usual pain over the treatment period, not to the immediate effect of
+  needling: that is why latest leaves out ``pain_after``, and the first session alone, with no
+  later report, never makes a responder.
+- With no session there is no baseline, and then latest, change, change_pct and
+  last_session_relief are None and both flags are False, even if reports exist.
 
 Pure module: no Django, no database, no clock.
 """
@@ -92,6 +105,8 @@ class Progress:
     substantial: bool
     series: tuple[SeriesPoint, ...]
     sessions: tuple[SessionScore, ...]
+    last_session_relief: int | None = None
+    has_follow_up: bool = False
 
 
 def _check_score(score: int, what: str) -> None:
@@ -156,7 +171,7 @@ def _series(
 def course_progress(
     sessions: Iterable[SessionScore], reports: Iterable[ReportScore] = ()
 ) -> Progress:
-    """Return baseline, latest, change and responder status for a course's scores.
+    """Return baseline, latest, change, responder status and last relief for a course's scores.
 
     ``sessions`` are the attended sessions' records in any order; ``reports`` are the patient's
     between-visit scores. Raise ValueError for a score outside 0-10. See the module docstring for
@@ -174,7 +189,11 @@ def course_progress(
     if not ordered_sessions:
         return Progress(None, None, None, None, False, False, series, ordered_sessions)
     baseline = ordered_sessions[0].pain_before
-    latest = series[-1].score
+    # The baseline is the series' first before-score, so a lasting score always exists.
+    baseline_index = next(i for i, p in enumerate(series) if p.source == SESSION_BEFORE)
+    latest_index = max(i for i, p in enumerate(series) if p.source != SESSION_AFTER)
+    latest = series[latest_index].score
+    last_session = ordered_sessions[-1]
     change = latest - baseline
     change_pct = round(change / baseline * 100, 1) if baseline else None
     return Progress(
@@ -186,6 +205,8 @@ def course_progress(
         substantial=is_substantial(baseline, latest),
         series=series,
         sessions=ordered_sessions,
+        last_session_relief=last_session.pain_before - last_session.pain_after,
+        has_follow_up=latest_index > baseline_index,
     )
 
 
@@ -244,7 +265,9 @@ def _describe(progress: Progress) -> str:
     n = len(progress.series)
     parts = [f"Pain on the 0 to 10 scale, {n} score{'s' if n != 1 else ''} in time order."]
     if progress.baseline is not None:
-        parts.append(f"Baseline {progress.baseline}, latest {progress.latest}")
+        parts.append(
+            f"Baseline {progress.baseline}, latest on arrival or reported {progress.latest}"
+        )
         change = f"change {progress.change:+d}"
         if progress.change_pct is not None:
             change += f" ({progress.change_pct:+.1f}%)"

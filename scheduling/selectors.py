@@ -222,7 +222,10 @@ def outcomes_report() -> OutcomesReport:
 
     - courses: every course that is not cancelled before any session was attended.
     - completion rate: courses with all planned sessions completed.
-    - mean change and responder rate: over courses with at least one recorded session.
+    - mean change and responder rate: over courses with a follow-up score (``courses_with_scores``),
+      that is a later session's pain on arrival or a report after the first session. Change is
+      latest minus baseline as ``scheduling.progress`` defines them: never the score taken just
+      after needling, so a course with only its first session has no measured change yet.
     - no-show rate: no-shows among sessions that were due (completed or no-show).
     - non-responders: courses whose planned sessions are all completed and whose patient is not a
       responder (Farrar: a drop of 2 points and 30%).
@@ -256,7 +259,7 @@ def outcomes_report() -> OutcomesReport:
         completed = [
             c for c in group if counts[c.pk][Appointment.Status.COMPLETED] >= c.sessions_planned
         ]
-        scored = [progress[c.pk] for c in group if progress[c.pk].baseline is not None]
+        scored = [progress[c.pk] for c in group if progress[c.pk].has_follow_up]
         responders = sum(1 for p in scored if p.responder)
         no_shows = sum(counts[c.pk][Appointment.Status.NO_SHOW] for c in group)
         due = no_shows + sum(counts[c.pk][Appointment.Status.COMPLETED] for c in group)

@@ -47,8 +47,8 @@ def test_practitioner_logs_two_sessions_and_sees_both_on_the_chart(
     page.locator("#sessions tbody tr").nth(1).get_by_role("link", name="Record").click()
     page.get_by_text("Same points as last time").click()
     assert page.input_value("#id_points") == "GB30, TE14"
-    page.click("label[for=id_pain_before_6]")
-    page.click("label[for=id_pain_after_4]")
+    page.click("label[for=id_pain_before_5]")
+    page.click("label[for=id_pain_after_3]")
     page.get_by_role("button", name="Save record").click()
     page.wait_for_url(f"{live_server.url}/courses/{course.pk}/progress/")
     shot(page, "progress")
@@ -56,10 +56,15 @@ def test_practitioner_logs_two_sessions_and_sees_both_on_the_chart(
     chart = page.locator("svg.pain-chart")
     assert chart.locator(".pt").count() == 4
     assert chart.locator(".x-labels text").all_text_contents() == ["S1", "S2"]
-    assert chart.locator("title", has_text="S2 after: 4/10").count() == 1
+    assert chart.locator("title", has_text="S2 after: 3/10").count() == 1
     assert page.inner_text("#baseline").replace(" ", "") == "8/10"
-    assert page.inner_text("#latest").replace(" ", "") == "4/10"
-    assert page.inner_text("#change") == "-4 (-50.0%)"
+    # Latest is S2 on arrival (5), not the 3 just after needling: 5 - 8 = -3, -37.5%.
+    assert page.inner_text("#latest").replace(" ", "") == "5/10"
+    assert page.inner_text("#change") == "-3 (-37.5%)"
     assert "Responder" in page.inner_text("#responder")
+    assert "Substantial" not in page.inner_text("#responder")
+    assert page.inner_text("#last-session-relief") == (
+        "Right after needling at session 2: 5 → 3 (2 points less), not counted as latest."
+    )
     rows = page.locator("#sessions tbody tr")
     assert rows.nth(0).locator("td").nth(5).inner_text() == "GB30, TE14"

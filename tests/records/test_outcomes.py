@@ -26,12 +26,18 @@ def record(course, number, before, after):
 def seeded(
     make_course, patient, patient_without_consent, practitioner, other_practitioner, rooms, now
 ):
-    """Four courses, figures worked out by hand:
+    """Five courses, figures worked out by hand. Latest is pain on arrival (or a later report),
+    never the score just after needling:
 
-    sciatica 1 (Ana, Mei, March): all 8 attended, 8 -> 3: change -5, responder.
+    sciatica 1 (Ana, Mei, March): all 8 attended; baseline 8, session 8 on arrival 4 (3 after):
+        change -4 (-50%), responder.
     sciatica 2 (James, David, March): 6 attended, 2 no-shows, 6 -> 6: change 0, not a responder.
-    osteoarthritis 1 (Ana, Mei, February): all 8 attended, 7 -> 6: change -1, not a responder,
-        so flagged as a non-responder after the full course.
+    sciatica 3 (Ana, Mei, March 14:00): only session 1 recorded, 8 -> 3 after needling: no
+        follow-up score, so left out of mean change and responder rate (it still counts as a
+        course, and its session as due).
+    osteoarthritis 1 (Ana, Mei, February): all 8 attended; baseline 7, session 8 on arrival 6 and
+        3 after needling: change -1, not a responder, so flagged as a non-responder after the
+        full course (the 3 after needling would have made it look like -4, a responder).
     osteoarthritis 2 (James, February): cancelled before any session: left out.
     """
     feb = datetime(2027, 2, 1, 10, tzinfo=NY)
@@ -40,6 +46,7 @@ def seeded(
         patient_without_consent, other_practitioner, start=datetime(2027, 3, 1, 11, tzinfo=NY),
         room=rooms[1],
     )  # fmt: skip
+    sciatica_3 = make_course(patient, practitioner, start=datetime(2027, 3, 1, 14, tzinfo=NY))
     oa_1 = make_course(patient, practitioner, condition="osteoarthritis", start=feb)
     oa_2 = make_course(
         patient_without_consent, other_practitioner, condition="osteoarthritis", start=feb,
@@ -52,9 +59,11 @@ def seeded(
     for n in range(1, 7):
         record(sciatica_2, n, 6, 6)
     sciatica_2.appointments.filter(number__gt=6).update(status=Appointment.Status.NO_SHOW)
+    record(sciatica_3, 1, 8, 3)
     record(oa_1, 1, 7, 7)
-    for n in range(2, 9):
+    for n in range(2, 8):
         record(oa_1, n, 6, 6)
+    record(oa_1, 8, 6, 3)
     oa_2.appointments.update(status=Appointment.Status.CANCELLED)
     TreatmentCourse.objects.filter(pk=oa_2.pk).update(status=TreatmentCourse.Status.CANCELLED)
     return {"oa_1": oa_1}
@@ -62,12 +71,16 @@ def seeded(
 
 EXPECTED = {
     "sciatica": {
-        "courses": "2", "completed_courses": "1", "completion_rate_pct": "50.0",
-        "courses_with_scores": "2", "mean_change": "-2.5", "responders": "1",
-        "responder_rate_pct": "50.0", "no_shows": "2", "sessions_due": "16",
-        "no_show_rate_pct": "12.5",
+        # 3 courses, 1 completed: 33.3%. Scored: sciatica 1 and 2 (sciatica 3 has no
+        # follow-up): mean (-4 + 0) / 2 = -2.0, 1 responder of 2. Due: 8 + 6 + 1 completed and
+        # 2 no-shows = 17; 2 / 17 = 11.8%.
+        "courses": "3", "completed_courses": "1", "completion_rate_pct": "33.3",
+        "courses_with_scores": "2", "mean_change": "-2.0", "responders": "1",
+        "responder_rate_pct": "50.0", "no_shows": "2", "sessions_due": "17",
+        "no_show_rate_pct": "11.8",
     },
     "osteoarthritis": {
+        # Baseline 7, session 8 on arrival 6: -1.0, not a responder.
         "courses": "1", "completed_courses": "1", "completion_rate_pct": "100.0",
         "courses_with_scores": "1", "mean_change": "-1.0", "responders": "0",
         "responder_rate_pct": "0.0", "no_shows": "0", "sessions_due": "8",

@@ -46,7 +46,8 @@ def test_course_progress_for_matches_the_hand_computed_figures(
     seed(ana_course, patient, patient_without_consent, practitioner.user)
     with django_assert_num_queries(2):
         progress = course_progress_for(ana_course)
-    # Baseline: S1 before = 8. Latest: the phone report of 13 March = 3. Change -5 = -62.5%.
+    # Baseline: S1 before = 8. Latest: the phone report of 13 March = 3, later than S3's 5 on
+    # arrival (S3's 4 after needling never counts). Change -5 = -62.5%.
     assert (progress.baseline, progress.latest, progress.change) == (8, 3, -5)
     assert progress.change_pct == -62.5
     assert progress.responder is True
@@ -55,6 +56,8 @@ def test_course_progress_for_matches_the_hand_computed_figures(
         (1, 8, 6), (2, 6, 5), (3, 5, 4),
     ]  # fmt: skip
     assert [p.score for p in progress.series] == [8, 6, 7, 6, 5, 5, 4, 3]
+    # S3 was 5 on arrival and 4 just after: relief 1. Latest is a follow-up, not the baseline.
+    assert (progress.last_session_relief, progress.has_follow_up) == (1, True)
 
 
 def test_progress_before_any_record_is_empty(ana_course):
@@ -76,8 +79,52 @@ def test_progress_of_many_courses_takes_two_queries(
     record(second, 1, 5, 5, other_practitioner.user)
     with django_assert_num_queries(2):
         progress = progress_for_courses([ana_course, second])
-    assert (progress[ana_course.pk].baseline, progress[ana_course.pk].latest) == (6, 4)
+    # Only session 1 each: latest is the baseline (6, not the 4 just after needling), change 0.
+    assert (progress[ana_course.pk].baseline, progress[ana_course.pk].latest) == (6, 6)
+    assert progress[ana_course.pk].last_session_relief == 2
     assert (progress[second.pk].baseline, progress[second.pk].change) == (5, 0)
+
+
+def test_session_2_on_arrival_is_the_latest_and_makes_a_responder(ana_course, practitioner):
+    record(ana_course, 1, 8, 6, practitioner.user)
+    record(ana_course, 2, 5, 3, practitioner.user)
+    progress = course_progress_for(ana_course)
+    # Latest is S2 on arrival = 5, not S2 after = 3: 5 - 8 = -3, -37.5%: a responder.
+    assert (progress.latest, progress.change, progress.change_pct) == (5, -3, -37.5)
+    assert (progress.responder, progress.substantial) == (True, False)
+
+
+def test_the_progress_page_labels_latest_and_shows_relief_apart(
+    client_as, ana_course, practitioner
+):
+    record(ana_course, 1, 8, 3, practitioner.user)
+    page = client_as(practitioner.user).get(f"/courses/{ana_course.pk}/progress/")
+    html = page.content.decode()
+    assert "Latest (on arrival or reported)" in html
+    # 8 -> 3 straight after needling at session 1 is relief, not progress: latest is still 8.
+    assert page.context["progress"].latest == 8
+    assert 'id="latest">8<span' in html
+    assert 'id="change">0 <span class="fs-6">(0.0%)</span></div>' in html
+    assert "Right after needling at session 1: 8 → 3 (5 points less), not counted as latest." in (
+        html
+    )
+    assert "Not responding yet" in html
+    assert ">Responder<" not in html
+
+
+def test_the_api_never_counts_pain_just_after_needling_as_latest(
+    api_as, ana_course, practitioner, manager
+):
+    record(ana_course, 1, 8, 3, practitioner.user)
+    body = api_as(manager).get(f"/api/v1/courses/{ana_course.pk}/").json()
+    assert body["progress"] == {
+        "baseline": 8,
+        "latest": 8,
+        "change": 0,
+        "change_pct": 0.0,
+        "responder": False,
+        "series": [{"number": 1, "pain_before": 8, "pain_after": 3}],
+    }
 
 
 def test_the_course_api_serialises_progress_for_clinical_staff(

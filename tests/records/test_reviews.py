@@ -35,6 +35,7 @@ def test_a_non_responder_is_flagged_at_the_end_review_and_extending_books_the_ne
     client = client_as(practitioner.user)
     page = client.get(f"/courses/{ana_course.pk}/progress/").content.decode()
     assert "End-of-course review due" in page
+    # Baseline S1 before 8; latest S8 before 7 (its 7 after does not count): -1, not a responder.
     assert "Non-responder after 8 sessions: pain went from 8 to 7" in page
 
     response = client.post(
@@ -81,7 +82,18 @@ def test_discharging_at_the_midpoint_cancels_the_sessions_still_to_come(
     assert (course.status, course.decision) == ("completed", "discharge")
     statuses = list(course.appointments.order_by("number").values_list("status", flat=True))
     assert statuses == ["completed"] * 4 + ["cancelled"] * 4
+    # Baseline 8; latest S4 on arrival 3 (not its 1 after): -5, -62.5%: a responder.
     assert CourseReview.objects.get().responder is True
+
+
+def test_relief_just_after_needling_does_not_make_a_responder_at_the_midpoint(
+    make_course, patient, practitioner, after_session_4
+):
+    course = make_course(patient, practitioner)
+    record_sessions(course, [(8, 4), (8, 4), (8, 3), (7, 2)], practitioner.user)
+    course_review_decide(course=course, stage="midpoint", decision="continue", by=practitioner.user)
+    # Every session eases the pain for a while, but on arrival at S4 it is 7: 7 - 8 = -1, -12.5%.
+    assert CourseReview.objects.get().responder is False
 
 
 def test_continue_at_the_midpoint_keeps_the_course_and_the_review_is_then_done(

@@ -39,10 +39,22 @@ def r(day: float, score: int, source: str = "link") -> ReportScore:
 
 # Each row: sessions, reports, then the expected
 # (baseline, latest, change, change_pct, responder, substantial), worked out by hand.
+# Latest is the last score on arrival (pain_before) or reported between visits; pain_after,
+# taken minutes after needling, never counts. Each id or comment shows the arithmetic.
 CASES = [
     pytest.param([], [], (None, None, None, None, False, False), id="no-records"),
     pytest.param(
-        [s(1, 0, 7, 5)], [], (7, 5, -2, -28.6, False, False), id="one-session-2-points-is-28.6pct"
+        [s(1, 0, 7, 5)],
+        [],
+        (7, 7, 0, 0.0, False, False),
+        id="one-session-latest-is-baseline-7-not-after-5",
+    ),
+    pytest.param(
+        [s(1, 0, 8, 2)],
+        [],
+        # 8 -> 2 straight after needling would be -6 (-75%); only session 1, so latest = 8.
+        (8, 8, 0, 0.0, False, False),
+        id="only-session-1-is-never-a-responder",
     ),
     pytest.param(
         [],
@@ -51,87 +63,129 @@ CASES = [
         id="reports-only-have-no-baseline",
     ),
     pytest.param(
+        [s(1, 0, 8, 6), s(2, 3, 5, 5)],
+        [],
+        # S2 on arrival 5: 5 - 8 = -3, -3/8 = -37.5%: >= 2 points and >= 30%, under 50%.
+        (8, 5, -3, -37.5, True, False),
+        id="session-2-before-3-of-8-lower-responds",
+    ),
+    pytest.param(
         [s(1, 0, 8, 6), s(2, 3, 7, 5), s(3, 7, 5, 3)],
         [],
-        (8, 3, -5, -62.5, True, True),
-        id="improving",
+        # Latest is S3 before = 5, not S3 after = 3: 5 - 8 = -3, -37.5%.
+        (8, 5, -3, -37.5, True, False),
+        id="improving-latest-is-S3-before-5-not-after-3",
     ),
-    pytest.param([s(1, 0, 4, 4), s(2, 3, 5, 6)], [], (4, 6, 2, 50.0, False, False), id="worsening"),
     pytest.param(
-        [s(1, 0, 10, 9), s(2, 3, 8, 7)],
+        [s(1, 0, 4, 4), s(2, 3, 5, 6)],
         [],
+        # S2 before 5: 5 - 4 = +1, +1/4 = +25.0%.
+        (4, 5, 1, 25.0, False, False),
+        id="worsening-S2-before-5-from-4",
+    ),
+    pytest.param(
+        [s(1, 0, 10, 9), s(2, 3, 7, 6)],
+        [],
+        # S2 before 7: 7 - 10 = -3, exactly -30.0%.
         (10, 7, -3, -30.0, True, False),
         id="exactly-30pct-and-3-points-responds",
     ),
     pytest.param(
-        [s(1, 0, 8, 7), s(2, 3, 7, 6)],
+        [s(1, 0, 8, 7), s(2, 3, 6, 5)],
         [],
+        # S2 before 6: 6 - 8 = -2, -25.0%: enough points, too small a share.
         (8, 6, -2, -25.0, False, False),
         id="2-points-but-25pct-does-not-respond",
     ),
     pytest.param(
-        [s(1, 0, 9, 8), s(2, 3, 7, 6)],
+        [s(1, 0, 9, 8), s(2, 3, 6, 5)],
         [],
+        # S2 before 6: 6 - 9 = -3, -3/9 = -33.3%.
         (9, 6, -3, -33.3, True, False),
         id="3-points-33pct-responds",
     ),
     pytest.param(
-        [s(1, 0, 8, 6), s(2, 3, 5, 4)],
+        [s(1, 0, 8, 6), s(2, 3, 4, 3)],
         [],
+        # S2 before 4: 4 - 8 = -4, -50.0%.
         (8, 4, -4, -50.0, True, True),
         id="50pct-is-substantial",
     ),
     pytest.param(
-        [s(1, 0, 1, 0)],
+        [s(1, 0, 1, 1), s(2, 3, 0, 0)],
         [],
+        # S2 before 0: 0 - 1 = -1, -100.0%: substantial, but only 1 point.
         (1, 0, -1, -100.0, False, True),
         id="1-to-0-is-substantial-but-under-2-points",
     ),
     pytest.param(
         [s(1, 0, 0, 0), s(2, 3, 2, 1)],
         [],
-        (0, 1, 1, None, False, False),
+        # S2 before 2: 2 - 0 = +2; no percentage of a 0 baseline.
+        (0, 2, 2, None, False, False),
         id="baseline-0-has-no-percentage",
     ),
     pytest.param(
         [s(1, 0, 6, 4)],
         [r(2, 3)],
+        # Day-2 report 3 is after S1: 3 - 6 = -3, -50.0%.
         (6, 3, -3, -50.0, True, True),
         id="report-between-visits-becomes-latest",
     ),
     pytest.param(
+        [s(1, 0, 8, 6), s(2, 3, 7, 4)],
+        [r(5, 5, "phone")],
+        # Day-5 report 5 beats S2 before 7 (and S2 after 4 never counts): 5 - 8 = -3, -37.5%.
+        (8, 5, -3, -37.5, True, False),
+        id="report-after-the-last-session-becomes-latest",
+    ),
+    pytest.param(
+        [s(1, 0, 8, 0), s(2, 3, 7, 0), s(3, 7, 7, 0)],
+        [],
+        # Every after-score is 0, the lowest in the series; latest is S3 before 7: -1, -12.5%.
+        (8, 7, -1, -12.5, False, False),
+        id="pain-after-lower-than-everything-never-becomes-latest",
+    ),
+    pytest.param(
         [s(1, 0, 6, 4), s(2, 3, 5, 5)],
         [r(2, 2)],
+        # S2 before 5 (day 3) is later than the day-2 report 2: 5 - 6 = -1, -16.7%.
         (6, 5, -1, -16.7, False, False),
         id="later-session-replaces-earlier-report",
     ),
     pytest.param(
         [s(1, 0, 6, 5)],
         [r(-2, 9, "phone")],
-        (6, 5, -1, -16.7, False, False),
+        # The day -2 report is before S1, so S1 before 6 is both baseline and latest.
+        (6, 6, 0, 0.0, False, False),
         id="report-before-first-session-is-not-baseline",
     ),
     pytest.param(
         [s(2, 3, 5, 4), s(1, 0, 9, 7)],
         [],
-        (9, 4, -5, -55.6, True, True),
+        # Sorted: S1 9 -> 7, S2 5 -> 4; latest S2 before 5: -4, -4/9 = -44.4%.
+        (9, 5, -4, -44.4, True, False),
         id="sessions-given-out-of-order",
     ),
     pytest.param(
         [s(1, 0, 8, 6)],
         [r(0, 3)],
-        (8, 6, -2, -25.0, False, False),
+        # Series: S1 before 8, report 3, S1 after 6. The report is the last lasting score:
+        # 3 - 8 = -5, -62.5%.
+        (8, 3, -5, -62.5, True, True),
         id="tie-report-at-session-time-sits-between-before-and-after",
     ),
     pytest.param(
         [s(1, 0, 8, 7)],
         [r(2, 4, "link"), r(2, 3, "phone")],
+        # Same-time reports keep input order: the phone 3 is last. 3 - 8 = -5, -62.5%.
         (8, 3, -5, -62.5, True, True),
         id="tie-between-reports-keeps-input-order",
     ),
     pytest.param(
         [s(1, 0, 8, 7)],
         [r(2, 3, "phone"), r(2, 4, "link")],
+        # The link 4 is last: 4 - 8 = -4, -50.0%.
         (8, 4, -4, -50.0, True, True),
         id="tie-between-reports-keeps-input-order-reversed",
     ),
@@ -162,6 +216,44 @@ def test_series_orders_every_score_by_time_with_labels():
         ("S2 after", 4, "session_after", 2),
     ]
     assert [p.at for p in progress.series] == [at(-1), at(0), at(0), at(1), at(3), at(3)]
+
+
+@pytest.mark.parametrize(
+    ("sessions", "relief"),
+    [
+        ([], None),
+        ([s(1, 0, 8, 6), s(2, 3, 6, 3)], 3),  # the most recent session's 6 - 3, not S1's 2
+        ([s(2, 3, 6, 3), s(1, 0, 8, 6)], 3),  # most recent by time, whatever the input order
+        ([s(1, 0, 5, 7)], -2),  # pain rose straight after needling: 5 - 7
+        ([s(1, 0, 4, 4)], 0),
+    ],
+    ids=["no-session", "last-of-two", "out-of-order", "worse-after", "no-change"],
+)
+def test_last_session_relief_is_the_latest_sessions_before_minus_after(sessions, relief):
+    assert course_progress(sessions, [r(9, 1)]).last_session_relief == relief
+
+
+def test_relief_after_needling_moves_neither_latest_nor_responder():
+    progress = course_progress([s(1, 0, 8, 6), s(2, 3, 7, 1)])
+    # S2: 7 on arrival, 1 after. The 6 points of relief are reported on their own; latest is 7.
+    assert (progress.latest, progress.change, progress.last_session_relief) == (7, -1, 6)
+    assert (progress.responder, progress.substantial) == (False, False)
+    assert [p.score for p in progress.series] == [8, 6, 7, 1]
+
+
+@pytest.mark.parametrize(
+    ("sessions", "reports", "follow_up"),
+    [
+        ([], [r(1, 5)], False),
+        ([s(1, 0, 8, 2)], [], False),  # only S1: latest is the baseline itself
+        ([s(1, 0, 8, 2)], [r(-1, 4)], False),  # a report before S1 is not a follow-up
+        ([s(1, 0, 8, 2)], [r(2, 8)], True),  # a report after S1, even with no change
+        ([s(1, 0, 8, 2), s(2, 3, 8, 2)], [], True),  # S2 on arrival
+    ],
+    ids=["no-session", "only-s1", "report-before-s1", "report-after-s1", "second-session"],
+)
+def test_has_follow_up_once_a_lasting_score_follows_the_baseline(sessions, reports, follow_up):
+    assert course_progress(sessions, reports).has_follow_up is follow_up
 
 
 def test_sessions_come_back_in_time_order_for_the_api():
@@ -253,9 +345,15 @@ def test_progress_is_consistent_for_any_scores(sessions, reports):
     assert [p.at for p in progress.series] == sorted(p.at for p in progress.series)
     if not sessions:
         assert (progress.baseline, progress.latest, progress.responder) == (None, None, False)
+        assert progress.last_session_relief is None
         return
     assert progress.baseline == min(sessions, key=lambda x: (x.at, x.number)).pain_before
-    assert progress.latest == progress.series[-1].score
+    lasting = [p for p in progress.series if p.source != "session_after"]
+    assert progress.latest == lasting[-1].score
+    last = sorted(sessions, key=lambda x: (x.at, x.number))[-1]
+    assert progress.last_session_relief == last.pain_before - last.pain_after
+    if not reports and len(sessions) == 1:
+        assert (progress.change, progress.responder, progress.substantial) == (0, False, False)
     assert progress.change == progress.latest - progress.baseline
     if progress.responder:
         assert progress.change <= -2 and progress.change_pct <= -30
@@ -331,7 +429,8 @@ def test_chart_describes_itself_for_screen_readers(course):
     root = _parse(pain_chart_svg(course, title="Hip pain, course 1"))
     assert root.findtext(f"{SVG}title") == "Hip pain, course 1"
     desc = root.findtext(f"{SVG}desc")
-    assert "Baseline 8, latest 4, change -4 (-50.0%)" in desc
+    # Latest is the day-9 phone report 4 (S3's after-score 3 does not count): 4 - 8 = -4.
+    assert "Baseline 8, latest on arrival or reported 4, change -4 (-50.0%)" in desc
     assert "Responder" in desc
 
 
