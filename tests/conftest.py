@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import time
+from datetime import datetime, time
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
@@ -210,3 +212,13 @@ def book(rooms, practitioner, patient, receptionist):
         return course_book(**arguments)
 
     return booking
+
+
+@pytest.fixture
+def booking_day():
+    """Freeze the clock on Monday 15 February 2027 at noon, New York time: the day the front
+    desk books the courses that start on 1 March."""
+    with time_machine.travel(
+        datetime(2027, 2, 15, 12, tzinfo=ZoneInfo("America/New_York")), tick=False
+    ):
+        yield

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from clinic.models import AuditEntry
 
 NEW_YORK = ZoneInfo("America/New_York")
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("booking_day")]
 
 
 def entries(**filters):

@@ -12,13 +12,7 @@ from scheduling.models import Appointment, TreatmentCourse
 from scheduling.services import course_book
 
 NEW_YORK = ZoneInfo("America/New_York")
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rooms")]
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    with time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rooms", "booking_day")]
 
 
 @pytest.fixture

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from scheduling.models import Appointment, Reminder, TreatmentCourse
 
 NEW_YORK = ZoneInfo("America/New_York")
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rooms")]
-
-
-@pytest.fixture(autouse=True)
-def frozen_clock():
-    """The receptionist books on Monday 15 February 2027 at noon, New York time."""
-    with time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rooms", "booking_day")]
 
 
 @pytest.fixture
