@@ -64,7 +64,16 @@ def week_calendar(
         appointment.local_end = appointment.ends_at.astimezone(tz)
         if appointment.local_start.date() in by_day:
             by_day[appointment.local_start.date()].appointments.append(appointment)
-    hours = _opening_hours_span(Clinic.load())
+    clinic = Clinic.load()
+    hours = _opening_hours_span(clinic)
+    # Leave out days the clinic never opens (Sunday, usually) unless something is booked on them.
+    open_days = {row.weekday for row in clinic.opening_hours.all()}
+    if open_days and days > 1:
+        by_day = {
+            day: column
+            for day, column in by_day.items()
+            if day.weekday() in open_days or column.appointments
+        }
     for day in by_day.values():
         for appointment in day.appointments:
             if appointment.local_start.hour not in hours:

@@ -61,7 +61,7 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str = "") -> lis
     week, best first (nothing is booked for them)."""
     with transaction.atomic():
         appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "cancelled")
-        appointment.set_status(Appointment.Status.CANCELLED, by=by, reason=reason or "Cancelled")
+        appointment.set_status(Appointment.Status.CANCELLED, by=by, reason=reason.strip())
         appointment.save()
         cancel_reminders([appointment])
         audit_log(user=by, action="change", obj=appointment, detail="cancelled")

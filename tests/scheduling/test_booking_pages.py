@@ -158,6 +158,7 @@ def test_week_calendar_shows_the_sessions_of_a_practitioner_and_a_room(
         "/calendar/", {"practitioner": practitioner.pk, "date": "2027-03-01"}
     ).content.decode()
     assert page.count("Ana Lopez") == 2  # Monday and Thursday of that week
+    assert "Sat Mar 6" in page and "Sun Mar 7" not in page  # the clinic never opens on Sundays
     room_page = client.get(
         "/calendar/", {"room": rooms[0].pk, "date": "2027-03-03"}
     ).content.decode()
