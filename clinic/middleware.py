@@ -32,7 +32,8 @@ class ClinicTimezoneMiddleware:
         # The API takes and gives times with their offsets, so it needs no zone (and no query).
         if request.path_info.startswith(("/api/", "/healthz", "/static/")):
             return self.get_response(request)
-        timezone.activate(Clinic.load().tz)
+        request.clinic = Clinic.load()  # the navigation reads it too: one query per page
+        timezone.activate(request.clinic.tz)
         try:
             return self.get_response(request)
         finally:

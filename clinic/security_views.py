@@ -34,9 +34,9 @@ from clinic.audit import audit_log
 from clinic.ical import calendar_feed_create, calendar_feed_ical
 from clinic.inputs import as_id
 from clinic.models import AuditEntry, CalendarFeed, Clinic, Practitioner
-from clinic.roles import ALL_ROLES, has_role
+from clinic.roles import ALL_ROLES, Role, has_role
 from clinic.security import lockout_response, two_factor_required, two_factor_required_by_role
-from clinic.views import ManagerRequiredMixin
+from clinic.views import ManagerRequiredMixin, role_required
 from patients.selectors import patient_search
 
 # ----- Two-factor ---------------------------------------------------------------------------
@@ -276,10 +276,9 @@ CSV_COLUMNS = ["at", "user", "action", "object_type", "object_id", "patient_id",
 CSV_COLUMNS += ["ip", "user_agent", "detail"]
 
 
+@role_required(Role.MANAGER)
 def audit_export_csv(request):
     """Download the filtered audit entries as CSV (all pages)."""
-    if not has_role(request.user, "manager"):
-        return render(request, "403.html", status=403)
     _, entries = _audit_entries(request)
     tz = Clinic.load().tz
     response = HttpResponse(content_type="text/csv; charset=utf-8")

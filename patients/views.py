@@ -62,7 +62,8 @@ class PatientUpdate(RoleRequiredMixin, UpdateView):
 
 
 class PatientDetail(RoleRequiredMixin, DetailView):
-    model = Patient
+    # The courses table shows each course's first session.
+    queryset = Patient.objects.prefetch_related("courses__practitioner", "courses__appointments")
     template_name = "patients/patient_detail.html"
 
     def get_object(self, queryset=None):

@@ -11,24 +11,11 @@ def ensure_point_catalogue(using: str = "default", **kwargs) -> None:
     own permissions, the catalogue is put back after every migrate or flush.
     """
     from scheduling.models import AcupuncturePoint
-    from scheduling.points import CATALOGUE
+    from scheduling.points import CATALOGUE, catalogue_rows
 
-    if AcupuncturePoint.objects.using(using).count() == len(CATALOGUE):
-        return
-    AcupuncturePoint.objects.using(using).bulk_create(
-        [
-            AcupuncturePoint(
-                code=point.code,
-                system=point.system,
-                meridian=point.meridian,
-                number=point.number,
-                name=point.name,
-                position=position,
-            )
-            for position, point in enumerate(CATALOGUE.values(), start=1)
-        ],
-        ignore_conflicts=True,
-    )
+    points = AcupuncturePoint.objects.using(using)
+    if points.count() != len(CATALOGUE):
+        points.bulk_create(catalogue_rows(AcupuncturePoint), ignore_conflicts=True)
 
 
 class SchedulingConfig(AppConfig):

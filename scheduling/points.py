@@ -535,3 +535,22 @@ def search_points(query: str, limit: int = 20) -> list[Point]:
         ranked += [p for p in points if p.name and names[p.code].startswith(typed_name)]
         ranked += [p for p in points if p.name and typed_name in names[p.code]]
     return list(dict.fromkeys(ranked))[:limit]
+
+
+def catalogue_rows(model) -> list:
+    """Return one unsaved `model` instance per catalogue point, in catalogue order.
+
+    The AcupuncturePoint table is filled from this by its data migration, and refilled after a
+    test database is flushed; `model` is passed in so this module stays free of the ORM.
+    """
+    return [
+        model(
+            code=point.code,
+            system=point.system,
+            meridian=point.meridian,
+            number=point.number,
+            name=point.name,
+            position=position,
+        )
+        for position, point in enumerate(CATALOGUE.values(), start=1)
+    ]

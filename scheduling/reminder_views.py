@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from clinic.roles import FRONT_DESK_ROLES, has_role
+from clinic.roles import FRONT_DESK_ROLES
+from clinic.views import role_required
 from patients.phones import InvalidPhone, normalise_phone
 from scheduling.models import Reminder
 from scheduling.services import reminders
@@ -30,9 +31,8 @@ def failed_reminders():
     return Reminder.objects.filter(status=Reminder.Status.FAILED)
 
 
+@role_required(*FRONT_DESK_ROLES)
 def message_list(request):
-    if not has_role(request.user, *FRONT_DESK_ROLES):
-        return render(request, "403.html", status=403)
     failed = failed_reminders().select_related("patient", "appointment").order_by("-due_at")
     alerts = (
         Reminder.objects.filter(
@@ -58,9 +58,8 @@ def message_list(request):
 
 
 @require_POST
+@role_required(*FRONT_DESK_ROLES)
 def message_resolve(request, pk: int):
-    if not has_role(request.user, *FRONT_DESK_ROLES):
-        return render(request, "403.html", status=403)
     reminder = get_object_or_404(Reminder, pk=pk)
     try:
         reminders.reminder_resolve(

@@ -72,6 +72,7 @@ def _by_session(clashes) -> dict[int, list[str]]:
 
 
 def _typed_slots(post) -> dict[int, str]:
+    """Return what was typed in each `slot-N` field of the preview, by session number."""
     typed = {}
     for key, value in post.items():
         match = re.fullmatch(r"slot-(\d{1,2})", key)
@@ -90,11 +91,7 @@ def _slots_from(post) -> list[datetime]:
     """Read the preview's session inputs (clinic wall time) as aware datetimes."""
     tz = Clinic.load().tz
     slots = []
-    numbered = {}
-    for key in post:
-        match = re.fullmatch(r"slot-(\d{1,2})", key)
-        if match:
-            numbered[int(match[1])] = post[key]
+    numbered = _typed_slots(post)
     for number in sorted(numbered):
         try:
             naive = datetime.fromisoformat(numbered[number])

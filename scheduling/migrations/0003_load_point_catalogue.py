@@ -9,22 +9,10 @@ from django.db import migrations
 
 
 def load_points(apps, schema_editor):
-    from scheduling.points import CATALOGUE
+    from scheduling.points import catalogue_rows
 
     AcupuncturePoint = apps.get_model("scheduling", "AcupuncturePoint")
-    AcupuncturePoint.objects.bulk_create(
-        [
-            AcupuncturePoint(
-                code=point.code,
-                system=point.system,
-                meridian=point.meridian,
-                number=point.number,
-                name=point.name,
-                position=position,
-            )
-            for position, point in enumerate(CATALOGUE.values(), start=1)
-        ]
-    )
+    AcupuncturePoint.objects.bulk_create(catalogue_rows(AcupuncturePoint))
 
 
 def unload_points(apps, schema_editor):
