@@ -56,8 +56,8 @@ def run() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
-    from scheduling.models import Reminder
-    from scheduling.tasks import noop
+    from scheduling.reminders.models import Reminder
+    from scheduling.reminders.tasks import noop
     from tests.integration.reminder_worker import Worker, flush_redis, seed_due_reminders
 
     call_command("migrate", verbosity=0)

@@ -11,6 +11,6 @@ class ClinicConfig(AppConfig):
     def ready(self) -> None:
         from clinic.roles import sync_role_permissions
 
-        # Scheduling is the last of the clinic's apps to migrate: by then every permission the
+        # Reminders is the last of the clinic's apps to migrate: by then every permission the
         # roles name exists. The flush between transactional tests sends this signal too.
-        post_migrate.connect(sync_role_permissions, sender=apps.get_app_config("scheduling"))
+        post_migrate.connect(sync_role_permissions, sender=apps.get_app_config("reminders"))

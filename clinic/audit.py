@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from clinic.models import AuditEntry
 from clinic.security import client_ip
+from patients.models import Patient
 
 Action = AuditEntry.Action
 
@@ -80,8 +81,6 @@ def changed_fields_detail(fields) -> str:
 
 
 def _patient_id(obj: models.Model, patient) -> int | None:
-    from patients.models import Patient
-
     if patient is not None:
         return patient.pk
     if isinstance(obj, Patient):

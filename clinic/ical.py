@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from clinic.models import CalendarFeed, Clinic, Practitioner
+from scheduling.models import Appointment
 
 # Past appointments are kept for a month so a phone still shows last week's sessions.
 FEED_HISTORY = timedelta(days=31)
@@ -42,7 +43,6 @@ def event_summary(appointment) -> str:
 
 def calendar_feed_ical(*, feed: CalendarFeed, now: datetime, host: str) -> bytes:
     """Return the feed's active appointments from a month ago on, as iCalendar bytes."""
-    from scheduling.models import Appointment
 
     clinic = Clinic.load()
     tz = clinic.tz

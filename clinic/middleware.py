@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
 from django.utils import timezone
 
+from clinic.models import Clinic
+
 
 class LoginRequiredMiddleware(DjangoLoginRequired):
     """Send anonymous visitors of staff pages to the login page.
@@ -27,8 +29,6 @@ class ClinicTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from clinic.models import Clinic
-
         # The API takes and gives times with their offsets, so it needs no zone (and no query).
         if request.path_info.startswith(("/api/", "/healthz", "/static/")):
             return self.get_response(request)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+
+from clinic.localtime import today_in
 
 
 class Weekday(models.IntegerChoices):
@@ -53,6 +55,10 @@ class Clinic(models.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def today(self) -> date:
+        """Return today's date in the clinic's zone."""
+        return today_in(self.tz)
 
     def hours_by_weekday(self) -> dict[int, list[tuple[time, time]]]:
         hours: dict[int, list[tuple[time, time]]] = {}

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
 from django.db import models
 
 
@@ -49,7 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "scheduling.view_treatmentcourse",
         "scheduling.view_appointment",
         "scheduling.change_appointment",
-        "scheduling.view_reminder",
+        "reminders.view_reminder",
     ],
     Role.PRACTITIONER: [
         "patients.view_patient",
@@ -59,25 +64,32 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clinic.view_timeoff",
         "scheduling.view_treatmentcourse",
         "scheduling.view_appointment",
-        "scheduling.view_sessionrecord",
-        "scheduling.add_sessionrecord",
-        "scheduling.change_sessionrecord",
-        "scheduling.view_sessionrecordamendment",
-        "scheduling.view_acupuncturepoint",
-        "scheduling.view_painreport",
-        "scheduling.add_painreport",
-        "scheduling.view_coursereview",
+        "records.view_sessionrecord",
+        "records.add_sessionrecord",
+        "records.change_sessionrecord",
+        "records.view_sessionrecordamendment",
+        "records.view_acupuncturepoint",
+        "records.view_painreport",
+        "records.add_painreport",
+        "records.view_coursereview",
     ],
 }
 # Managers also run the staff accounts (auth), unlock locked-out logins (axes) and reset a lost
 # authenticator (otp_totp) from the admin.
-MANAGER_APPS = ["clinic", "patients", "scheduling", "auth", "axes", "otp_totp"]
+MANAGER_APPS = [
+    "clinic",
+    "patients",
+    "scheduling",
+    "records",
+    "reminders",
+    "auth",
+    "axes",
+    "otp_totp",
+]
 
 
 def sync_role_permissions(**kwargs) -> None:
     """Give each role group its permissions; runs after every migrate so new models are covered."""
-    from django.contrib.auth.models import Group, Permission
-
     for role in Role.values:
         group, _ = Group.objects.get_or_create(name=role)
         if role == Role.MANAGER:
@@ -92,3 +104,32 @@ def sync_role_permissions(**kwargs) -> None:
                 if [perm.content_type.app_label, perm.codename] in wanted
             ]
         group.permissions.set(perms)
+
+
+def role_required(*roles: str):
+    """Let a function view in only for staff holding one of `roles`; others get the 403 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not has_role(request.user, *roles):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+class RoleRequiredMixin(UserPassesTestMixin):
+    """Let in only staff holding one of `allowed_roles`; others get a 403 page."""
+
+    allowed_roles: frozenset[str] | set[str] = ALL_ROLES
+    raise_exception = True
+
+    def test_func(self) -> bool:
+        return has_role(self.request.user, *self.allowed_roles)
+
+
+class ManagerRequiredMixin(RoleRequiredMixin):
+    allowed_roles = {Role.MANAGER}

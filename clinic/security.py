@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django_otp import user_has_device
 
 from clinic.roles import user_roles
@@ -165,8 +165,6 @@ LOCKED_MESSAGE = (
 
 def lockout_response(request, original_response=None, credentials=None) -> HttpResponse:
     """Answer a locked-out log-in: a page for people, JSON for the API (django-axes callable)."""
-    from django.shortcuts import render
-
     minutes = round(settings.AXES_COOLOFF_TIME * 60)
     message = LOCKED_MESSAGE.format(minutes=minutes)
     if request.path_info.startswith("/api/"):

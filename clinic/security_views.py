@@ -34,9 +34,8 @@ from clinic.audit import audit_log
 from clinic.ical import calendar_feed_create, calendar_feed_ical
 from clinic.inputs import as_id
 from clinic.models import AuditEntry, CalendarFeed, Clinic, Practitioner
-from clinic.roles import ALL_ROLES, Role, has_role
+from clinic.roles import ALL_ROLES, ManagerRequiredMixin, Role, has_role, role_required
 from clinic.security import lockout_response, two_factor_required, two_factor_required_by_role
-from clinic.views import ManagerRequiredMixin, role_required
 from patients.selectors import patient_search
 
 # ----- Two-factor ---------------------------------------------------------------------------

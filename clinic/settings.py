@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "clinic",
     "patients",
     "scheduling",
+    "scheduling.records",
+    "scheduling.reminders",
 ]
 
 MIDDLEWARE = [
@@ -218,7 +220,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
-        "task": "scheduling.tasks.dispatch_due_reminders",
+        "task": "scheduling.reminders.tasks.dispatch_due_reminders",
         "schedule": float(REMINDER_DISPATCH_SECONDS),
     },
 }
@@ -241,7 +243,9 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 SMS_BACKEND = env_str(
     "SMS_BACKEND",
-    "scheduling.sms.TwilioBackend" if TWILIO_ACCOUNT_SID else "scheduling.sms.FileBackend",
+    "scheduling.reminders.sms.TwilioBackend"
+    if TWILIO_ACCOUNT_SID
+    else "scheduling.reminders.sms.FileBackend",
 )
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms")))
 # Dispatch: rows claimed per batch and batches per beat tick; a claim older than the timeout is
@@ -367,7 +371,7 @@ SPECTACULAR_SETTINGS["SWAGGER_UI_FAVICON_HREF"] = "SIDECAR"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CourseStatusEnum": "scheduling.models.TreatmentCourse.Status",
     "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
-    "ReminderStatusEnum": "scheduling.models.Reminder.Status",
+    "ReminderStatusEnum": "scheduling.reminders.models.Reminder.Status",
 }
 
 # Logs never carry a condition, pain score or note, even if some code passes one by mistake.

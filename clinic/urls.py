@@ -12,6 +12,9 @@ from clinic.health import healthz
 from patients import api as patients_api
 from patients import views as patient_views
 from scheduling import api as scheduling_api
+from scheduling.records import api as records_api
+from scheduling.records import urls as records_urls
+from scheduling.reminders import urls as reminders_urls
 
 router = SimpleRouter(use_regex_path=False)
 router.register("practitioners", clinic_api.PractitionerViewSet)
@@ -19,12 +22,13 @@ router.register("rooms", clinic_api.RoomViewSet)
 router.register("closures", clinic_api.ClosureViewSet)
 router.register("time-off", clinic_api.TimeOffViewSet)
 router.register("patients", patients_api.PatientViewSet, basename="patient")
-router.register("courses", scheduling_api.CourseViewSet, basename="course")
+# The records app's course viewset: the booking API's courses plus their pain progress.
+router.register("courses", records_api.CourseViewSet, basename="course")
 router.register("appointments", scheduling_api.AppointmentViewSet, basename="appointment")
 
 api_urlpatterns = [
-    path("", include("scheduling.urls_records_api")),
-    path("", include("scheduling.urls_reminders_api")),
+    *records_urls.api_urlpatterns,
+    *reminders_urls.api_urlpatterns,
     # The token view asks managers for their TOTP code too (see clinic.security).
     path("auth/token/", security_views.TwoFactorObtainToken.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -50,8 +54,8 @@ urlpatterns = [
     path("setup/closures/new/", views.ClosureCreate.as_view(), name="closure-create"),
     path("setup/time-off/new/", views.TimeOffCreate.as_view(), name="time-off-create"),
     path("", include("scheduling.urls")),
-    path("", include("scheduling.urls_records")),
-    path("", include("scheduling.urls_reminders")),
+    path("", include(records_urls.urlpatterns)),
+    path("", include(reminders_urls.urlpatterns)),
     path("patients/", patient_views.PatientList.as_view(), name="patient-list"),
     path("patients/new/", patient_views.PatientCreate.as_view(), name="patient-create"),
     path("patients/<int:pk>/", patient_views.PatientDetail.as_view(), name="patient-detail"),

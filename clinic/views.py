@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.mixins import UserPassesTestMixin
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -22,37 +18,8 @@ from clinic.forms import (
     WorkingHoursFormSet,
 )
 from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
-from clinic.roles import ALL_ROLES, Role, has_role
-from scheduling.schedule import sessions_blocked_by
-
-
-def role_required(*roles: str):
-    """Let a function view in only for staff holding one of `roles`; others get the 403 page."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            if not has_role(request.user, *roles):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-class RoleRequiredMixin(UserPassesTestMixin):
-    """Let in only staff holding one of `allowed_roles`; others get a 403 page."""
-
-    allowed_roles: frozenset[str] | set[str] = ALL_ROLES
-    raise_exception = True
-
-    def test_func(self) -> bool:
-        return has_role(self.request.user, *self.allowed_roles)
-
-
-class ManagerRequiredMixin(RoleRequiredMixin):
-    allowed_roles = {Role.MANAGER}
+from clinic.roles import ManagerRequiredMixin, Role, RoleRequiredMixin, has_role, role_required
+from scheduling.schedule import needs_attention, sessions_blocked_by, sessions_on
 
 
 class HomeView(RoleRequiredMixin, TemplateView):
@@ -69,11 +36,9 @@ class HomeView(RoleRequiredMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        from scheduling.schedule import needs_attention, todays_sessions
-
         context = super().get_context_data(**kwargs)
         if has_role(self.request.user, Role.RECEPTIONIST, Role.MANAGER):
-            context["today"] = todays_sessions()
+            context["today"] = sessions_on(Clinic.load().today())
             context["attention_count"] = len(needs_attention())
         return context
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from datetime import datetime, time, timedelta
+
 from drf_spectacular.utils import (
     OpenApiResponse,
     extend_schema,
@@ -22,8 +23,8 @@ from clinic.roles import ALL_ROLES, FRONT_DESK_ROLES
 from patients.models import Patient
 from scheduling import services
 from scheduling.models import Appointment, Condition, RedFlag, TreatmentCourse
+from scheduling.selectors import can_read_clinical
 from scheduling.services.errors import BookingConflict, BookingError
-from scheduling.services.records import can_read_clinical
 
 
 def _call(service, **kwargs):
@@ -59,7 +60,7 @@ class CourseInputSerializer(serializers.Serializer):
     slots = serializers.ListField(child=OffsetDateTimeField(), required=False, max_length=40)
 
     def validate_start_date(self, value):
-        today = timezone.now().astimezone(Clinic.load().tz).date()
+        today = Clinic.load().today()
         if value < today:
             raise serializers.ValidationError("The start date is in the past.")
         return value
@@ -182,11 +183,12 @@ class CourseSerializer(serializers.ModelSerializer):
     def get_progress(self, course):
         """Pain scores are clinical: null unless the user may read this patient's records."""
         request = self.context.get("request")
-        if request is None or not can_read_clinical(request.user, patient_id=course.patient_id):
+        progress_for = self.context.get("progress_for")
+        if progress_for is None or request is None:
             return None
-        from scheduling.selectors import course_progress_for
-
-        return ProgressSerializer(course_progress_for(course)).data
+        if not can_read_clinical(request.user, patient_id=course.patient_id):
+            return None
+        return ProgressSerializer(progress_for(course)).data
 
 
 class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -198,6 +200,12 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = CourseSerializer
     read_roles = ALL_ROLES
     write_roles = FRONT_DESK_ROLES
+    # A course's pain progress comes from the records app, which routes a subclass of this
+    # viewset that sets it (scheduling.records.api.CourseViewSet).
+    progress_for = None
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "progress_for": self.progress_for}
 
     def retrieve(self, request, *args, **kwargs):
         course = self.get_object()
@@ -231,7 +239,7 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
             slots=data.get("slots") or None,
             by=request.user,
         )
-        body = CourseSerializer(course, context={"request": request}).data
+        body = CourseSerializer(course, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CourseSerializer, **INVALID, **UNKNOWN})
@@ -239,7 +247,7 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def cancel(self, request, pk=None):
         """Cancel every future session of the course and its reminders."""
         course = _call(services.course_cancel, course=self.get_object(), by=request.user)
-        return Response(CourseSerializer(course, context={"request": request}).data)
+        return Response(CourseSerializer(course, context=self.get_serializer_context()).data)
 
 
 class AppointmentSerializer(serializers.ModelSerializer):
@@ -377,6 +385,4 @@ class AppointmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
 
 def _local_midnight(day, tz, days: int = 0):
-    from datetime import datetime, time, timedelta
-
     return datetime.combine(day + timedelta(days=days), time(), tzinfo=tz)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 
 from clinic.inputs import MAX_ID, validate_reasonable_date
 from clinic.models import Clinic, Practitioner, Weekday
@@ -53,7 +52,7 @@ class CourseForm(forms.Form):
 
     def clean_start_date(self):
         start = self.cleaned_data["start_date"]
-        if start < timezone.now().astimezone(Clinic.load().tz).date():
+        if start < Clinic.load().today():
             raise forms.ValidationError("The start date is in the past.")
         return start
 

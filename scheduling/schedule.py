@@ -7,7 +7,9 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
+from clinic.localtime import today_in
 from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
 from scheduling.models import Appointment, TreatmentCourse
 
@@ -101,8 +103,6 @@ class AttentionItem:
 def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
     """Return the courses someone should call about: a no-show not yet rebooked, a gap of more
     than a week between sessions, or fewer sessions booked than planned."""
-    from django.utils import timezone
-
     now = now or timezone.now()
     tz = Clinic.load().tz
     courses = (
@@ -112,7 +112,7 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
             Prefetch("appointments", queryset=Appointment.objects.order_by("starts_at"))
         )
     )
-    closures = list(Closure.objects.filter(end_date__gte=now.astimezone(tz).date()))
+    closures = list(Closure.objects.filter(end_date__gte=today_in(tz, now)))
     time_off = list(TimeOff.objects.filter(end__gt=now))
     items: list[AttentionItem] = []
     for course in courses:
@@ -198,18 +198,16 @@ def sessions_blocked_by(*, closure: Closure | None = None, time_off: TimeOff | N
     return sessions.select_related("patient").order_by("starts_at")
 
 
-def todays_sessions(*, now: datetime | None = None) -> list[Appointment]:
-    """Return today's sessions in the clinic, all practitioners, in time order."""
-    from django.utils import timezone
-
+def sessions_on(day: date, *, practitioner: Practitioner | None = None):
+    """Return the sessions starting on `day` (clinic time), one practitioner's or everyone's,
+    in time order, with their patient, practitioner and room."""
     tz = Clinic.load().tz
-    day = (now or timezone.now()).astimezone(tz).date()
     start = datetime.combine(day, time(), tzinfo=tz)
-    sessions = list(
-        Appointment.objects.overlapping(start, start + timedelta(days=1))
+    sessions = (
+        Appointment.objects.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
         .select_related("patient", "practitioner", "room")
-        .order_by("starts_at")
+        .order_by("starts_at", "practitioner__name")
     )
-    for session in sessions:
-        session.local_start = session.starts_at.astimezone(tz)
+    if practitioner is not None:
+        sessions = sessions.filter(practitioner=practitioner)
     return sessions

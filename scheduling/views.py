@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from clinic.audit import audit_log
 from clinic.inputs import EARLIEST_DATE, LATEST_DATE, as_id
+from clinic.localtime import today_in
 from clinic.models import Clinic, Practitioner, Room
-from clinic.roles import ALL_ROLES, FRONT_DESK_ROLES, has_role
-from clinic.views import role_required
+from clinic.roles import ALL_ROLES, FRONT_DESK_ROLES, has_role, role_required
 from patients.models import Patient
 from scheduling import services
 from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
@@ -119,7 +119,7 @@ def course_detail(request, pk: int):
     )
     audit_log(user=request.user, action="view", obj=course, request=request)
     tz = Clinic.load().tz
-    today = timezone.now().astimezone(tz).date()
+    today = today_in(tz)
     appointments = list(
         course.appointments.select_related("room")
         .prefetch_related("reminders")
@@ -223,7 +223,7 @@ def calendar(request, scope: str = "week"):
     form = CalendarForm(request.GET or None)
     tz = Clinic.load().tz
     data = form.cleaned_data if form.is_valid() else {}
-    day = data.get("date") or timezone.now().astimezone(tz).date()
+    day = data.get("date") or today_in(tz)
     practitioner = data.get("practitioner")
     room = Room.objects.filter(pk=data.get("room")).first() if data.get("room") else None
     if practitioner is None and room is None:

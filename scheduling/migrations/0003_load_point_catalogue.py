@@ -1,4 +1,4 @@
-"""Fill the acupuncture point table from the catalogue in scheduling/points.py.
+"""Fill the acupuncture point table from the catalogue in scheduling/records/points.py.
 
 The catalogue module is pure data and code (no models), so importing it here is safe. It is read
 as it is when this migration runs: a later change to the catalogue needs its own data migration
@@ -7,10 +7,10 @@ that adds or renames rows, since this one will not run again on existing databas
 
 from django.db import migrations
 
+from scheduling.records.points import catalogue_rows
+
 
 def load_points(apps, schema_editor):
-    from scheduling.points import catalogue_rows
-
     AcupuncturePoint = apps.get_model("scheduling", "AcupuncturePoint")
     AcupuncturePoint.objects.bulk_create(catalogue_rows(AcupuncturePoint))
 

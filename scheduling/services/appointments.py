@@ -1,4 +1,5 @@
-"""Change one session: move it, cancel it (with make-up proposals), check in, mark a no-show.
+"""Change one session: move it, cancel it (with make-up proposals), check in, mark a no-show,
+and what a patient does to a visit through a link (confirm it, cancel it).
 
 Each change and its reminders commit together; the row is locked first so two receptionists
 acting on the same session at once cannot both win.
@@ -6,16 +7,17 @@ acting on the same session at once cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic.audit import audit_log
 from clinic.models import Clinic
+from scheduling import signals
 from scheduling.calendars import course_rule, plan_request
-from scheduling.models import Appointment, Reminder
+from scheduling.models import Appointment
 from scheduling.planner import PlannedSession, PlanningError, place_slots
 from scheduling.services.errors import (
     BOOKING_HORIZON,
@@ -23,11 +25,6 @@ from scheduling.services.errors import (
     BookingConflict,
     BookingError,
     Clash,
-)
-from scheduling.services.reminders import (
-    before_visit_reminders,
-    missed_visit_reminders,
-    patient_channel,
 )
 
 MAKEUP_PROPOSALS = 3
@@ -46,8 +43,8 @@ def appointment_reschedule(*, appointment: Appointment, start: datetime, by) -> 
             appointment.room_id = session.room_id
             appointment.set_status(Appointment.Status.BOOKED, by=by)
             appointment.save()
-            _move_reminders(appointment)
             audit_log(user=by, action="change", obj=appointment, detail="rescheduled")
+            signals.appointment_moved.send(Appointment, appointment=appointment)
     except IntegrityError:
         raise BookingConflict(
             "Another booking took this time a moment ago. The session was not moved.",
@@ -63,8 +60,8 @@ def appointment_cancel(*, appointment: Appointment, by, reason: str = "") -> lis
         appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "cancelled")
         appointment.set_status(Appointment.Status.CANCELLED, by=by, reason=reason.strip())
         appointment.save()
-        cancel_reminders([appointment])
         audit_log(user=by, action="change", obj=appointment, detail="cancelled")
+        signals.appointments_cancelled.send(Appointment, appointments=[appointment])
     return makeup_slots(appointment)
 
 
@@ -82,9 +79,9 @@ def appointment_rebook(*, appointment: Appointment, start: datetime, by) -> Appo
             if missed.course.appointments.active().filter(number=missed.number).exists():
                 raise BookingError(f"Session {missed.number} already has a make-up booked.")
             _check_horizon(start)
-            tz = Clinic.load().tz
-            today = timezone.now().astimezone(tz).date()
-            request, others = _course_context(missed, today, start.astimezone(tz).date())
+            clinic = Clinic.load()
+            today = clinic.today()
+            request, others = _course_context(missed, today, start.astimezone(clinic.tz).date())
             session, problems = _try(request, others, missed.number, start)
             _raise_problems(missed.number, start, problems, session)
             makeup = Appointment.objects.create(
@@ -98,9 +95,7 @@ def appointment_rebook(*, appointment: Appointment, start: datetime, by) -> Appo
                 changed_by=by,
             )
             audit_log(user=by, action="create", obj=makeup, detail="make-up")
-            channel = patient_channel(makeup.patient)
-            if channel:
-                Reminder.objects.bulk_create(before_visit_reminders(makeup, channel))
+            signals.appointment_added.send(Appointment, appointment=makeup)
     except IntegrityError:
         raise BookingConflict(
             "Another booking took this time a moment ago. Nothing was booked.",
@@ -113,8 +108,8 @@ def appointment_check_in(*, appointment: Appointment, by) -> Appointment:
     """Mark the patient as arrived; only on the day of the session."""
     with transaction.atomic():
         appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "checked in")
-        tz = Clinic.load().tz
-        if appointment.starts_at.astimezone(tz).date() != timezone.now().astimezone(tz).date():
+        clinic = Clinic.load()
+        if appointment.starts_at.astimezone(clinic.tz).date() != clinic.today():
             raise BookingError("A patient can only be checked in on the day of the session.")
         appointment.set_status(Appointment.Status.CHECKED_IN, by=by)
         appointment.save()
@@ -131,16 +126,16 @@ def appointment_mark_no_show(*, appointment: Appointment, by) -> Appointment:
         appointment.set_status(Appointment.Status.NO_SHOW, by=by)
         appointment.save()
         audit_log(user=by, action="change", obj=appointment, detail="no-show")
-        cancel_reminders([appointment])
-        missed_visit_reminders(appointment)
+        signals.appointment_missed.send(Appointment, appointment=appointment)
     return appointment
 
 
 def makeup_slots(appointment: Appointment, *, today: date | None = None) -> list[PlannedSession]:
     """Return free slots for a missed or cancelled session in its own week or the next one that
     keep every rule of the course, the course's usual time first."""
-    tz = Clinic.load().tz
-    today = today or timezone.now().astimezone(tz).date()
+    clinic = Clinic.load()
+    tz = clinic.tz
+    today = today or clinic.today()
     local = appointment.starts_at.astimezone(tz)
     monday = local.date() - timedelta(days=local.weekday())
     days = [monday + timedelta(days=n) for n in range(14) if monday + timedelta(days=n) > today]
@@ -158,40 +153,6 @@ def makeup_slots(appointment: Appointment, *, today: date | None = None) -> list
         if len(proposals) == MAKEUP_PROPOSALS:
             break
     return proposals
-
-
-def cancel_reminders(appointments: Iterable[Appointment]) -> int:
-    """Cancel the pending reminders of these appointments; return how many."""
-    return Reminder.objects.filter(
-        appointment__in=list(appointments), status=Reminder.Status.PENDING
-    ).update(status=Reminder.Status.CANCELLED)
-
-
-def _move_reminders(appointment: Appointment) -> None:
-    """Re-time the reminders before a moved visit; any already sent are not sent again."""
-    pending = appointment.reminders.filter(
-        kind=Reminder.Kind.BEFORE_VISIT, status=Reminder.Status.PENDING
-    )
-    for reminder in pending:
-        reminder.due_at = appointment.starts_at - timedelta(minutes=reminder.offset_minutes)
-        reminder.save(update_fields=["due_at"])
-    # A reminder already sent (or given up on) named the old time: keep it for the patient's
-    # message log and the SMS caps, and schedule a fresh one for the new time. One being sent
-    # right now is left alone: dispatch renders the visit's current time.
-    done = appointment.reminders.filter(
-        kind=Reminder.Kind.BEFORE_VISIT,
-        superseded=False,
-        status__in=[Reminder.Status.SENT, Reminder.Status.FAILED, Reminder.Status.SKIPPED],
-    )
-    done_offsets = set(done.values_list("offset_minutes", flat=True))
-    channel = patient_channel(appointment.patient)
-    if channel and done_offsets:
-        done.update(superseded=True)
-        Reminder.objects.bulk_create(
-            r
-            for r in before_visit_reminders(appointment, channel)
-            if r.offset_minutes in done_offsets
-        )
 
 
 def _locked(appointment: Appointment, allowed: tuple, verb: str) -> Appointment:
@@ -287,10 +248,11 @@ def _course_rule_problems(request, others: list[Appointment], start: datetime) -
 
 
 def _place_in_course(appointment: Appointment, start: datetime) -> PlannedSession:
-    tz = Clinic.load().tz
-    today = timezone.now().astimezone(tz).date()
+    clinic = Clinic.load()
     _check_horizon(start)
-    request, others = _course_context(appointment, today, start.astimezone(tz).date())
+    request, others = _course_context(
+        appointment, clinic.today(), start.astimezone(clinic.tz).date()
+    )
     session, problems = _try(request, others, appointment.number, start)
     _raise_problems(appointment.number, start, problems, session)
     return session
@@ -327,3 +289,39 @@ def _times_near(day: date, wall, tz) -> list[datetime]:
         if moment.date() == day:
             candidates.append(moment.replace(tzinfo=tz))
     return candidates
+
+
+# -- what patients do through links ---------------------------------------------------------------
+
+
+class LateCancel(Exception):
+    """Too close to the visit to cancel by link: the patient should call."""
+
+
+def visit_confirm_by_patient(*, appointment: Appointment) -> Appointment:
+    """Mark a booked visit confirmed by the patient; a visit no longer booked is left alone."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if (
+            appointment.status != Appointment.Status.BOOKED
+            or appointment.starts_at <= timezone.now()
+        ):
+            raise ValueError("This visit can no longer be confirmed.")
+        appointment.set_status(Appointment.Status.CONFIRMED, by=None)
+        appointment.save(update_fields=["status", "changed_by", "changed_at"])
+    return appointment
+
+
+def cancel_allowed(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Return True if the visit is far enough away (LATE_CANCEL_HOURS) to cancel by link."""
+    now = now or timezone.now()
+    return appointment.starts_at - now >= timedelta(hours=settings.LATE_CANCEL_HOURS)
+
+
+def visit_cancel_by_patient(*, appointment: Appointment) -> Appointment:
+    """Cancel an upcoming visit for the patient, outside the late-cancel window."""
+    if not cancel_allowed(appointment):
+        raise LateCancel()
+    appointment_cancel(appointment=appointment, by=None, reason="Cancelled by the patient by link")
+    appointment.refresh_from_db()
+    return appointment

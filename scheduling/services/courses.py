@@ -1,9 +1,9 @@
 """Plan, book and cancel treatment courses.
 
-Booking is all or nothing: the course, its sessions and their reminder rows are inserted in one
-transaction. On PostgreSQL the exclusion constraints refuse an overlap even when two
-receptionists book at the same instant; on SQLite the transaction is IMMEDIATE (settings), so
-the overlap check inside it cannot race another booking.
+Booking is all or nothing: the course, its sessions and (through the `course_booked` signal)
+their reminder rows are inserted in one transaction. On PostgreSQL the exclusion constraints
+refuse an overlap even when two receptionists book at the same instant; on SQLite the transaction
+is IMMEDIATE (settings), so the overlap check inside it cannot race another booking.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ from clinic.audit import audit_log
 from clinic.models import Clinic, Practitioner
 from clinic.roles import CLINICAL_ROLES, has_role
 from patients.models import Patient
+from scheduling import signals
 from scheduling.calendars import bookable_practitioners, course_rule, plan_request
-from scheduling.models import Appointment, Condition, RedFlag, Reminder, TreatmentCourse
+from scheduling.models import Appointment, Condition, RedFlag, TreatmentCourse
 from scheduling.planner import (
     Plan,
     PlannedSession,
@@ -34,7 +35,6 @@ from scheduling.services.errors import (
     BookingError,
     Clash,
 )
-from scheduling.services.reminders import enqueue_dispatch, reminders_for_booking
 
 # A session a week cannot take (a closure, time off) is added after the course, at most this
 # many weeks later; past that the clinic must decide.
@@ -131,9 +131,8 @@ def course_book(
                 )
                 for session in planned
             )
-            Reminder.objects.bulk_create(reminders_for_booking(course, appointments))
             audit_log(user=by, action="create", obj=course, detail=f"{len(appointments)} sessions")
-            enqueue_dispatch()
+            signals.course_booked.send(Appointment, course=course, appointments=appointments)
     except IntegrityError:
         # Another booking committed first and the database refused ours. Say which sessions
         # clash now, from a fresh look at the calendars.
@@ -147,8 +146,6 @@ def course_book(
 
 def course_cancel(*, course: TreatmentCourse, by, reason: str = "") -> TreatmentCourse:
     """Cancel every future session of the course and their pending reminders."""
-    from scheduling.services.appointments import cancel_reminders
-
     now = timezone.now()
     with transaction.atomic():
         course = TreatmentCourse.objects.select_for_update().get(pk=course.pk)
@@ -166,7 +163,7 @@ def course_cancel(*, course: TreatmentCourse, by, reason: str = "") -> Treatment
         Appointment.objects.bulk_update(
             future, ["status", "changed_by", "changed_at", "cancel_reason"]
         )
-        cancel_reminders(future)
+        signals.appointments_cancelled.send(Appointment, appointments=future)
         course.status = TreatmentCourse.Status.CANCELLED
         course.save(update_fields=["status"])
         audit_log(user=by, action="change", obj=course, detail="cancelled")
@@ -197,7 +194,7 @@ def _request(
     *, patient, practitioner, start_date, weekdays, preferred_time, sessions, per_week, today
 ):
     clinic = Clinic.load()
-    today = today or timezone.now().astimezone(clinic.tz).date()
+    today = today or clinic.today()
     if start_date > today + BOOKING_HORIZON:
         raise BookingError({"start_date": ["Courses can be booked up to two years ahead."]})
     if not 1 <= sessions <= 40:

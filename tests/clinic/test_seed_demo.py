@@ -12,7 +12,8 @@ from django.core.management import call_command
 
 from clinic.models import OpeningHours, Practitioner, Room
 from patients.models import Patient
-from scheduling.models import Appointment, Reminder, TreatmentCourse
+from scheduling.models import Appointment, TreatmentCourse
+from scheduling.reminders.models import Reminder
 
 pytestmark = pytest.mark.django_db
 

@@ -42,7 +42,8 @@ def seed_due_reminders(count: int, *, clinic_tz: str = "America/New_York") -> li
     """Create `count` patients with SMS consent, one upcoming visit each and one due reminder."""
     from clinic.models import Clinic, Practitioner, Room
     from patients.models import Patient
-    from scheduling.models import Appointment, Reminder, TreatmentCourse
+    from scheduling.models import Appointment, TreatmentCourse
+    from scheduling.reminders.models import Reminder
 
     clinic = Clinic.load()
     clinic.name, clinic.phone, clinic.timezone = "Riverside Acupuncture", "+12125550100", clinic_tz
@@ -114,7 +115,7 @@ class Worker:
             REDIS_URL=settings.REDIS_URL,
             VAR_DIR=str(self.var_dir),
             SMS_FILE_PATH=str(self.var_dir / "outbox" / "sms"),
-            SMS_BACKEND="scheduling.sms.FileBackend",
+            SMS_BACKEND="scheduling.reminders.sms.FileBackend",
             EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
             REMINDER_DISPATCH_SECONDS="1",
             REMINDER_CLAIM_TIMEOUT_SECONDS="5",
@@ -182,7 +183,7 @@ def wait_until(condition, *, timeout: float, interval: float = 0.25, what: str =
 
 
 def settled(ids) -> bool:
-    from scheduling.models import Reminder
+    from scheduling.reminders.models import Reminder
 
     return not Reminder.objects.filter(pk__in=ids, status__in=["pending", "claimed"]).exists()
 

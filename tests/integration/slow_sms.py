@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from scheduling.sms import FileBackend
+from scheduling.reminders.sms import FileBackend
 
 
 class SlowFileBackend(FileBackend):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduling.models import Reminder
+from scheduling.reminders.models import Reminder
 from tests.integration.reminder_worker import (
     Worker,
     flush_redis,

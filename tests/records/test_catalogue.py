@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from scheduling.models import AcupuncturePoint
+from scheduling.records.models import AcupuncturePoint
 
 WHO_COUNTS = {
     "LU": 11, "LI": 20, "ST": 45, "SP": 21, "HT": 9, "SI": 19, "BL": 67,

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from scheduling.models import Appointment, TreatmentCourse
-from scheduling.services import SessionValues, session_record_create
+from scheduling.records.services import SessionValues, session_record_create
 from tests.records.conftest import NY, session
 
 

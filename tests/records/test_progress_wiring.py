@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from scheduling.selectors import course_progress_for, progress_for_courses
-from scheduling.services import SessionValues, pain_report_create, session_record_create
+from scheduling.records.selectors import course_progress_for, progress_for_courses
+from scheduling.records.services import SessionValues, pain_report_create, session_record_create
 from tests.records.conftest import NY, session
 
 

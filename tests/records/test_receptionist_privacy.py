@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scheduling.services import SessionValues, pain_report_create, session_record_create
+from scheduling.records.services import SessionValues, pain_report_create, session_record_create
 from tests.records.conftest import session
 
 NOTE = "Needled left hip, patient mentioned QUOKKA-1144 flare"

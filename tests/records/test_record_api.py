@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.models import Appointment, SessionRecord, SessionRecordPoint
+from scheduling.models import Appointment
+from scheduling.records.models import SessionRecord, SessionRecordPoint
 from tests.records.conftest import session
 
 VALID = {
@@ -153,7 +154,7 @@ def test_reading_and_writing_a_record_is_audited(api_as, practitioner, ana_cours
     client = api_as(practitioner.user)
     client.post(url(first), VALID, format="json")
     client.get(url(first))
-    entries = AuditEntry.objects.filter(object_type="scheduling.sessionrecord")
+    entries = AuditEntry.objects.filter(object_type="records.sessionrecord")
     assert sorted(entries.values_list("action", flat=True)) == ["create", "view"]
     assert {e.patient_id for e in entries} == {ana_course.patient_id}
     assert all("Tolerated" not in e.detail for e in entries)
@@ -175,7 +176,7 @@ def test_the_schema_describes_the_record_endpoint(api_as, manager):
 def test_recording_a_session_schedules_the_pain_check_in_for_the_next_day(
     api_as, practitioner, patient, make_course, time_machine
 ):
-    from scheduling.models import Reminder
+    from scheduling.reminders.models import Reminder
 
     course = make_course(patient, practitioner)
     first = session(course, 1)

@@ -7,15 +7,15 @@ from datetime import timedelta
 import pytest
 from django.db import IntegrityError, transaction
 
-from scheduling.models import PainReport, SessionRecord, SessionRecordAmendment
-from scheduling.services import (
-    BookingError,
+from scheduling.records.models import PainReport, SessionRecord, SessionRecordAmendment
+from scheduling.records.services import (
     RecordForbidden,
     SessionValues,
     pain_report_create,
     session_record_create,
     session_record_update,
 )
+from scheduling.services import BookingError
 from tests.records.conftest import session
 
 

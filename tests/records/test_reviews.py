@@ -6,13 +6,10 @@ from datetime import date, datetime, time
 
 import pytest
 
-from scheduling.models import Appointment, CourseReview, TreatmentCourse
-from scheduling.services import (
-    BookingError,
-    SessionValues,
-    course_review_decide,
-    session_record_create,
-)
+from scheduling.models import Appointment, TreatmentCourse
+from scheduling.records.models import CourseReview
+from scheduling.records.services import SessionValues, course_review_decide, session_record_create
+from scheduling.services import BookingError
 from tests.records.conftest import NY, session
 
 

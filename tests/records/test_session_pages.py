@@ -6,8 +6,9 @@ from datetime import datetime
 
 import pytest
 
-from scheduling.models import Appointment, SessionRecord
-from scheduling.services import SessionValues, pain_report_create, session_record_create
+from scheduling.models import Appointment
+from scheduling.records.models import SessionRecord
+from scheduling.records.services import SessionValues, pain_report_create, session_record_create
 from tests.records.conftest import NY, session
 
 

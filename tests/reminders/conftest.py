@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from clinic.localtime import local_when, patient_zone
 from patients.phones import display_phone
-from scheduling import dispatch
-from scheduling.messages import local_when
-from scheduling.models import Condition, PainReport, Reminder
-from scheduling.services.reminders import patient_zone
-from scheduling.sms import LocmemBackend
+from scheduling.models import Condition
+from scheduling.records.models import PainReport
+from scheduling.reminders import dispatch
+from scheduling.reminders.models import Reminder
+from scheduling.reminders.sms import LocmemBackend
 
 NEW_YORK = ZoneInfo("America/New_York")
 SECRET_NOTE = "Patient mentioned hip clicking near the psoas"
@@ -23,7 +24,7 @@ LINK = re.compile(r"https?://\S+/")
 
 @pytest.fixture
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "scheduling.sms.LocmemBackend"
+    settings.SMS_BACKEND = "scheduling.reminders.sms.LocmemBackend"
     LocmemBackend.outbox = []
     yield LocmemBackend.outbox
     LocmemBackend.outbox = []

@@ -8,14 +8,15 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from scheduling.models import Appointment, Reminder
+from scheduling.models import Appointment
+from scheduling.reminders.models import Reminder
+from scheduling.reminders.services import checkin_reminder_for
 from scheduling.services import (
     appointment_cancel,
     appointment_mark_no_show,
     appointment_reschedule,
     course_cancel,
 )
-from scheduling.services.reminders import checkin_reminder_for
 from tests.reminders.conftest import at
 
 pytestmark = pytest.mark.django_db

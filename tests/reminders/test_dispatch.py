@@ -11,9 +11,10 @@ from django.db import connection
 from django.db.models import F
 
 from patients.models import Patient
-from scheduling import dispatch
-from scheduling.models import Appointment, Reminder
-from scheduling.sms import LocmemBackend, PermanentSMSError, TransientSMSError
+from scheduling.models import Appointment
+from scheduling.reminders import dispatch
+from scheduling.reminders.models import Reminder
+from scheduling.reminders.sms import LocmemBackend, PermanentSMSError, TransientSMSError
 from tests.reminders.conftest import at, run_dispatch
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,9 @@ import pytest
 import time_machine
 
 from clinic.models import WorkingHours
-from scheduling.models import Appointment, Reminder
-from scheduling.services.reminders import checkin_reminder_for
+from scheduling.models import Appointment
+from scheduling.reminders.models import Reminder
+from scheduling.reminders.services import checkin_reminder_for
 from tests.reminders.conftest import NEW_YORK, at, run_dispatch
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,7 @@ def test_a_reminder_that_would_fall_in_the_patients_night_waits_for_08_00(
     patient.save()
     Reminder.objects.all().delete()
     with time_machine.travel(at(2027, 3, 1, 12), tick=False):
-        from scheduling.services.reminders import before_visit_reminders
+        from scheduling.reminders.services import before_visit_reminders
 
         for session in dst_course.appointments.all():
             Reminder.objects.bulk_create(before_visit_reminders(session, "sms"))

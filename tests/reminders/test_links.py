@@ -11,8 +11,10 @@ import time_machine
 from django.db import connections
 from django.test import Client
 
-from scheduling import links
-from scheduling.models import Appointment, PainReport, PatientLink, Reminder
+from scheduling.models import Appointment
+from scheduling.records.models import PainReport
+from scheduling.reminders import links
+from scheduling.reminders.models import PatientLink, Reminder
 from tests.reminders.conftest import at
 
 pytestmark = pytest.mark.django_db

@@ -9,11 +9,13 @@ import pytest
 import time_machine
 
 from clinic.models import Clinic
-from scheduling.messages import render_reminder
-from scheduling.models import Appointment, PainReport, Reminder
+from scheduling.models import Appointment
+from scheduling.records.models import PainReport
+from scheduling.records.services import pain_report_create
+from scheduling.reminders.messages import render_reminder
+from scheduling.reminders.models import Reminder
+from scheduling.reminders.services import checkin_reminder_for
 from scheduling.services import appointment_mark_no_show
-from scheduling.services.records import pain_report_create
-from scheduling.services.reminders import checkin_reminder_for
 from tests.reminders.conftest import SECRET_NOTE, assert_minimum_necessary, at, run_dispatch
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import pytest
 import time_machine
 from twilio.request_validator import RequestValidator
 
-from scheduling.models import Reminder
-from scheduling.services.reminders import is_opt_out_message
+from scheduling.reminders.models import Reminder
+from scheduling.reminders.services import is_opt_out_message
 from tests.reminders.conftest import at, run_dispatch
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import time_machine
 from django.template.loader import render_to_string
 
 from clinic.models import Clinic
-from scheduling.models import Reminder
+from scheduling.reminders.models import Reminder
 from tests.reminders.conftest import at, run_dispatch
 
 pytestmark = pytest.mark.django_db

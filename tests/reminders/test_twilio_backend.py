@@ -12,7 +12,12 @@ from unittest.mock import patch
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from scheduling.sms import PermanentSMSError, TextMessage, TransientSMSError, TwilioBackend
+from scheduling.reminders.sms import (
+    PermanentSMSError,
+    TextMessage,
+    TransientSMSError,
+    TwilioBackend,
+)
 
 CREATE = "twilio.rest.api.v2010.account.message.MessageList.create"
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from scheduling.models import Appointment, Reminder
+from scheduling.models import Appointment
+from scheduling.reminders.models import Reminder
 from scheduling.services import course_book
 
 NEW_YORK = ZoneInfo("America/New_York")

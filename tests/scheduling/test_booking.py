@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 
 from clinic.models import Closure, OpeningHours, WorkingHours
 from patients.models import Patient
-from scheduling.models import Appointment, Reminder, TreatmentCourse
+from scheduling.models import Appointment, TreatmentCourse
+from scheduling.reminders.models import Reminder
 from scheduling.services import BookingConflict, BookingError, course_plan
 
 NEW_YORK = ZoneInfo("America/New_York")

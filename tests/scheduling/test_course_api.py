@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.models import Appointment, Reminder, TreatmentCourse
+from scheduling.models import Appointment, TreatmentCourse
+from scheduling.reminders.models import Reminder
 
 NEW_YORK = ZoneInfo("America/New_York")
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rooms", "booking_day")]

@@ -102,9 +102,9 @@ def test_recording_a_session_logs_nothing_clinical(caplog, people):
 
 @pytest.mark.django_db
 def test_reminding_logs_nothing_clinical(caplog, people):
-    if importlib.util.find_spec("scheduling.tasks") is None:
+    if importlib.util.find_spec("scheduling.reminders.tasks") is None:
         pytest.skip("reminder dispatch is not built yet")
-    from scheduling import tasks
+    from scheduling.reminders import tasks
 
     book(*people)
     caplog.clear()

@@ -225,7 +225,7 @@ NOTE = "zq-clinical-note: needled GB30, deep ache eased"
 
 @pytest.fixture
 def recorded_session(rows, booked_course, practitioner):
-    from scheduling.models import SessionRecord
+    from scheduling.records.models import SessionRecord
 
     appointment = booked_course.appointments.get(number=1)
     appointment.status = "completed"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from clinic.models import Clinic, OpeningHours, Practitioner, Room, WorkingHours
 from clinic.roles import Role
 from patients.models import Patient
+from scheduling.services import BookingConflict, BookingError, course_book
 
 DEMO_PASSWORD = "demo-clinic-2027"
 
@@ -116,9 +117,7 @@ class Command(BaseCommand):
 
     def _book_demo_courses(self) -> None:
         """Book two courses from next Monday so the calendars and lists have something in them."""
-        from scheduling.services import BookingConflict, BookingError, course_book
-
-        today = timezone.now().astimezone(Clinic.load().tz).date()
+        today = Clinic.load().today()
         monday = today + timedelta(days=7 - today.weekday())
         receptionist = User.objects.get(username="reception")
         for last, username, condition, weekdays, at in DEMO_COURSES:

@@ -1,0 +1,158 @@
+"""Forms for session records, between-visit pain reports and course reviews."""
+
+from __future__ import annotations
+
+from crispy_forms.bootstrap import InlineCheckboxes
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Column, Field, Layout, Row
+from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
+
+from scheduling.models import TreatmentCourse
+from scheduling.records.models import AdverseEvent, PainReport, Technique
+from scheduling.records.points import UnknownPoint, normalise_points
+from scheduling.records.services import STAGE_DECISIONS, SessionValues
+
+PAIN_CHOICES = [(score, str(score)) for score in range(11)]
+PAIN_HELP = "0 = no pain, 10 = worst possible pain."
+
+
+def pain_field(label: str) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label, choices=PAIN_CHOICES, coerce=int, widget=forms.RadioSelect, help_text=PAIN_HELP
+    )
+
+
+class SessionRecordForm(forms.Form):
+    pain_before = pain_field("Pain before needling")
+    pain_after = pain_field("Pain after needling")
+    points = forms.CharField(
+        label="Points needled",
+        required=False,
+        max_length=1000,
+        help_text="Codes separated by commas, in the order needled: LI4, SJ-14, GB30, Tung 88.12. "
+        "Aliases are stored in WHO form (SJ-14 becomes TE14).",
+    )
+    techniques = forms.MultipleChoiceField(
+        choices=Technique.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    adverse_event = forms.ChoiceField(
+        label="Adverse event", choices=AdverseEvent.choices, initial=AdverseEvent.NONE
+    )
+    adverse_event_note = forms.CharField(
+        label="Adverse event details",
+        required=False,
+        max_length=200,
+        help_text="Required when the adverse event is “Other”.",
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    reason = forms.CharField(
+        label="Reason for the amendment",
+        required=False,
+        max_length=200,
+        help_text="Recorded more than 24 hours ago: the previous values are kept.",
+    )
+
+    def __init__(self, *args, amending: bool = False, previous_points: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.amending = amending
+        self.fields["points"].widget.attrs.update(
+            {
+                "data-point-picker": reverse("point-search"),
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "Type a code or a name, e.g. GB30 or Huantiao",
+            }
+        )
+        if amending:
+            self.fields["reason"].required = True
+        else:
+            del self.fields["reason"]
+        same = ""
+        if previous_points:
+            same = format_html(
+                '<a href="?same_points=1" class="btn btn-sm btn-outline-secondary mb-3" '
+                'data-same-points="{}">Same points as last time: {}</a>',
+                previous_points,
+                previous_points,
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(
+                Column(
+                    Field("pain_before", template="records/_pain_buttons.html"),
+                    css_class="col-lg-6",
+                ),
+                Column(
+                    Field("pain_after", template="records/_pain_buttons.html"), css_class="col-lg-6"
+                ),
+            ),
+            Field("points", wrapper_class="mb-1 position-relative"),
+            HTML(same),
+            InlineCheckboxes("techniques"),
+            Row(
+                Column("adverse_event", css_class="col-md-4"),
+                Column("adverse_event_note", css_class="col-md-8"),
+            ),
+            "notes",
+            *(["reason"] if amending else []),
+        )
+
+    def clean_points(self) -> list[str]:
+        try:
+            return normalise_points(self.cleaned_data["points"])
+        except UnknownPoint as exc:
+            raise forms.ValidationError([str(error) for error in exc.errors]) from None
+
+    def session_values(self) -> SessionValues:
+        data = self.cleaned_data
+        return SessionValues(
+            pain_before=data["pain_before"],
+            pain_after=data["pain_after"],
+            points=data["points"],
+            techniques=data["techniques"],
+            notes=data["notes"],
+            adverse_event=data["adverse_event"],
+            adverse_event_note=data["adverse_event_note"],
+        )
+
+
+class PainReportForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="Pain now (0-10)",
+        choices=[("", "Choose…"), *PAIN_CHOICES],
+        coerce=int,
+        help_text=PAIN_HELP,
+    )
+    source = forms.ChoiceField(
+        choices=[c for c in PainReport.Source.choices if c[0] != PainReport.Source.LINK],
+        initial=PainReport.Source.PHONE,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Row(Column("score", css_class="col-sm-6"), Column("source", css_class="col-sm-6"))
+        )
+
+
+class CourseReviewForm(forms.Form):
+    decision = forms.ChoiceField(widget=forms.RadioSelect)
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=2000,
+        help_text="Required when referring out: where to and why.",
+    )
+    stage = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, stage: str, **kwargs):
+        super().__init__(*args, initial={"stage": stage}, **kwargs)
+        labels = dict(TreatmentCourse.Decision.choices)
+        self.fields["decision"].choices = [(d, labels[d]) for d in STAGE_DECISIONS[stage]]
+        self.helper = FormHelper()
+        self.helper.form_tag = False

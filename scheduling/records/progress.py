@@ -1,0 +1,436 @@
+"""Progress over a treatment course: baseline, latest pain, change and responder status.
+
+Pain is scored on the 11-point Numeric Rating Scale (0 = no pain, 10 = worst possible pain).
+
+How the numbers are read:
+
+- **Series.** Every score in time order. A session contributes its ``pain_before`` at the session
+  time and its ``pain_after`` just after it; a between-visit report contributes its score at its
+  own time. On equal timestamps a session's before-score comes first, then reports (in the order
+  given), then the session's after-score, as though the after-score were taken an instant later.
+  Sessions at the same moment are ordered by their number.
+- **Baseline** is the ``pain_before`` of the first attended session (earliest ``at``). Reports
+  sent before that session are kept in the series but never become the baseline: the baseline is
+  the score taken in the clinic under the same conditions as the later session scores.
+- **Latest** is the most recent score that reflects the patient's lasting pain: a session's
+  ``pain_before`` (taken on arrival, days after the previous needling) or a between-visit
+  report, whichever comes later in the series (a report at the very time of a session counts
+  after its before-score, by the tie rule above). A session's ``pain_after`` measures only the
+  immediate effect of needling, so it never counts as latest; it stays in the series (and on the
+  chart, marked "after"). With only the first session recorded and no later report, latest is
+  the baseline (change 0).
+- **Follow-up.** ``has_follow_up`` says whether latest is a later score than the baseline (a
+  later session's ``pain_before`` or a report after the first session's before-score). Without
+  one, change is 0 by construction rather than measured; the outcomes report leaves such courses
+  out of its mean change and responder rate.
+- **Last session relief** is ``pain_before - pain_after`` of the most recent session (positive
+  means less pain just after needling): shown beside latest, never used for change or responder.
+- **Change** is ``latest - baseline`` (negative is better) and ``change_pct`` is that as a
+  percentage of the baseline, to one decimal; None when the baseline is 0.
+- **Responder** (clinically important improvement, Farrar et al. 2001): a drop of at least
+  2 points and at least 30% from baseline. **Substantial** (IMMPACT): a drop of at least 50%.
+  The two are judged separately, so 1 -> 0 is substantial but not a responder. The thresholds
+  apply to the patient's usual pain over the treatment period, not to the immediate effect of
+  needling: that is why latest leaves out ``pain_after``, and the first session alone, with no
+  later report, never makes a responder.
+- With no session there is no baseline, and then latest, change, change_pct and
+  last_session_relief are None and both flags are False, even if reports exist.
+
+Pure module: no Django, no database, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from xml.sax.saxutils import escape, quoteattr
+
+PAIN_MIN = 0
+PAIN_MAX = 10
+
+# Minimum improvement for a responder (Farrar et al. 2001) and a substantial one (IMMPACT).
+RESPONDER_MIN_DROP = 2
+RESPONDER_MIN_PERCENT = 30
+SUBSTANTIAL_MIN_PERCENT = 50
+
+SESSION_BEFORE = "session_before"
+SESSION_AFTER = "session_after"
+
+
+@dataclass(frozen=True)
+class SessionScore:
+    """Pain scores recorded at one attended session."""
+
+    number: int
+    at: datetime
+    pain_before: int
+    pain_after: int
+
+
+@dataclass(frozen=True)
+class ReportScore:
+    """A pain score the patient reported between visits ("link", "phone", ...)."""
+
+    at: datetime
+    score: int
+    source: str
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One score on the course's timeline, labelled for charts and tables."""
+
+    at: datetime
+    score: int
+    source: str
+    number: int | None
+    label: str
+
+    @property
+    def is_session(self) -> bool:
+        """Return whether the score was taken at a session rather than reported between visits."""
+        return self.source in (SESSION_BEFORE, SESSION_AFTER)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The derived progress of one course; never stored, always recomputed from the scores."""
+
+    baseline: int | None
+    latest: int | None
+    change: int | None
+    change_pct: float | None
+    responder: bool
+    substantial: bool
+    series: tuple[SeriesPoint, ...]
+    sessions: tuple[SessionScore, ...]
+    last_session_relief: int | None = None
+    has_follow_up: bool = False
+
+
+def _check_score(score: int, what: str) -> None:
+    """Raise ValueError unless the score is an integer on the 0-10 scale."""
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise ValueError(f"{what} must be a whole number from 0 to 10, not {score!r}")
+    if not PAIN_MIN <= score <= PAIN_MAX:
+        raise ValueError(f"{what} must be from 0 to 10, not {score}")
+
+
+def _drop_percent_reached(baseline: int, latest: int, percent: int) -> bool:
+    """Return whether pain fell by at least ``percent`` of the baseline (and fell at all)."""
+    drop = baseline - latest
+    # Integer arithmetic so that exactly 30% (10 -> 7) is not lost to float rounding.
+    return drop > 0 and drop * 100 >= percent * baseline
+
+
+def is_responder(baseline: int, latest: int) -> bool:
+    """Return whether pain fell by at least 2 points and at least 30% from baseline."""
+    _check_score(baseline, "baseline")
+    _check_score(latest, "latest")
+    return baseline - latest >= RESPONDER_MIN_DROP and _drop_percent_reached(
+        baseline, latest, RESPONDER_MIN_PERCENT
+    )
+
+
+def is_substantial(baseline: int, latest: int) -> bool:
+    """Return whether pain fell by at least 50% from baseline."""
+    _check_score(baseline, "baseline")
+    _check_score(latest, "latest")
+    return _drop_percent_reached(baseline, latest, SUBSTANTIAL_MIN_PERCENT)
+
+
+def _series(
+    sessions: tuple[SessionScore, ...], reports: tuple[ReportScore, ...]
+) -> tuple[SeriesPoint, ...]:
+    """Return every score in time order, with the tie rules described in the module docstring."""
+    keyed: list[tuple[tuple[datetime, int, int], SeriesPoint]] = []
+    for session in sessions:
+        n = session.number
+        keyed.append(
+            (
+                (session.at, 0, n),
+                SeriesPoint(session.at, session.pain_before, SESSION_BEFORE, n, f"S{n} before"),
+            )
+        )
+        keyed.append(
+            (
+                (session.at, 2, n),
+                SeriesPoint(session.at, session.pain_after, SESSION_AFTER, n, f"S{n} after"),
+            )
+        )
+    for index, report in enumerate(reports):
+        point = SeriesPoint(
+            report.at, report.score, report.source, None, f"report ({report.source})"
+        )
+        keyed.append(((report.at, 1, index), point))
+    keyed.sort(key=lambda pair: pair[0])
+    return tuple(point for _, point in keyed)
+
+
+def course_progress(
+    sessions: Iterable[SessionScore], reports: Iterable[ReportScore] = ()
+) -> Progress:
+    """Return baseline, latest, change, responder status and last relief for a course's scores.
+
+    ``sessions`` are the attended sessions' records in any order; ``reports`` are the patient's
+    between-visit scores. Raise ValueError for a score outside 0-10. See the module docstring for
+    how the baseline and the latest score are chosen.
+    """
+    ordered_sessions = tuple(sorted(sessions, key=lambda s: (s.at, s.number)))
+    report_list = tuple(reports)
+    for session in ordered_sessions:
+        _check_score(session.pain_before, f"session {session.number} pain before")
+        _check_score(session.pain_after, f"session {session.number} pain after")
+    for report in report_list:
+        _check_score(report.score, f"{report.source} report")
+    series = _series(ordered_sessions, report_list)
+
+    if not ordered_sessions:
+        return Progress(None, None, None, None, False, False, series, ordered_sessions)
+    baseline = ordered_sessions[0].pain_before
+    # The baseline is the series' first before-score, so a lasting score always exists.
+    baseline_index = next(i for i, p in enumerate(series) if p.source == SESSION_BEFORE)
+    latest_index = max(i for i, p in enumerate(series) if p.source != SESSION_AFTER)
+    latest = series[latest_index].score
+    last_session = ordered_sessions[-1]
+    change = latest - baseline
+    change_pct = round(change / baseline * 100, 1) if baseline else None
+    return Progress(
+        baseline=baseline,
+        latest=latest,
+        change=change,
+        change_pct=change_pct,
+        responder=is_responder(baseline, latest),
+        substantial=is_substantial(baseline, latest),
+        series=series,
+        sessions=ordered_sessions,
+        last_session_relief=last_session.pain_before - last_session.pain_after,
+        has_follow_up=latest_index > baseline_index,
+    )
+
+
+# Chart geometry: room on the left for the axis labels, at the bottom for session numbers and at
+# the top for the legend.
+_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 16, 28, 34
+MIDPOINT = "midpoint"
+END = "end"
+
+
+def review_sessions(planned: int) -> dict[str, int]:
+    """Return the session number at which each review falls: the midpoint check at half the
+    planned sessions (session 4 of 8), the end-of-course review at the last one."""
+    return {MIDPOINT: planned // 2, END: planned}
+
+
+def review_stage_at(number: int, planned: int) -> str | None:
+    """Return the review that session `number` of a course of `planned` brings due, or None."""
+    for stage, at in review_sessions(planned).items():
+        if at and number == at:
+            return stage
+    return None
+
+
+def review_stage_due(completed: int, planned: int, decided: set[str]) -> str | None:
+    """Return the review a course with `completed` sessions has reached and not yet decided."""
+    points = review_sessions(planned)
+    if completed >= points[END] and END not in decided:
+        return END
+    if points[MIDPOINT] and points[MIDPOINT] <= completed < points[END]:
+        return MIDPOINT if MIDPOINT not in decided else None
+    return None
+
+
+_MARKER = 4.5
+_BEFORE_COLOUR = "#1f5fa8"
+_AFTER_COLOUR = "#1f5fa8"
+_REPORT_COLOUR = "#b4481b"
+_GRID_COLOUR = "#d9d9d9"
+_TEXT_COLOUR = "#333333"
+_EMPTY_MESSAGE = "No pain scores recorded yet."
+
+
+def _fmt(value: float) -> str:
+    """Return a coordinate with at most one decimal, without a trailing ".0"."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _attr(value: str | float) -> str:
+    """Return an XML attribute value, quoted and escaped."""
+    return quoteattr(value if isinstance(value, str) else _fmt(value))
+
+
+def _marker(point: SeriesPoint, x: float, y: float, title: str) -> str:
+    """Return the SVG marker for one score: circle before, square after, diamond for a report.
+
+    Shapes differ as well as fill so the chart still reads when printed in black and white.
+    """
+    title_el = f"<title>{escape(title)}</title>"
+    if point.source == SESSION_BEFORE:
+        return (
+            f'<circle class="pt pt-before" cx={_attr(x)} cy={_attr(y)} r={_attr(_MARKER)}'
+            f' fill="{_BEFORE_COLOUR}">{title_el}</circle>'
+        )
+    if point.source == SESSION_AFTER:
+        side = _MARKER * 1.8
+        return (
+            f'<rect class="pt pt-after" x={_attr(x - side / 2)} y={_attr(y - side / 2)}'
+            f' width={_attr(side)} height={_attr(side)} fill="#ffffff"'
+            f' stroke="{_AFTER_COLOUR}" stroke-width="2">{title_el}</rect>'
+        )
+    r = _MARKER * 1.3
+    diamond = f"M{_fmt(x)} {_fmt(y - r)}L{_fmt(x + r)} {_fmt(y)}L{_fmt(x)} {_fmt(y + r)}"
+    diamond += f"L{_fmt(x - r)} {_fmt(y)}Z"
+    return (
+        f'<path class="pt pt-report" d={_attr(diamond)} fill="{_REPORT_COLOUR}"'
+        f" data-source={_attr(point.source)}>{title_el}</path>"
+    )
+
+
+def _describe(progress: Progress) -> str:
+    """Return a one-paragraph text equivalent of the chart for screen readers."""
+    n = len(progress.series)
+    parts = [f"Pain on the 0 to 10 scale, {n} score{'s' if n != 1 else ''} in time order."]
+    if progress.baseline is not None:
+        parts.append(
+            f"Baseline {progress.baseline}, latest on arrival or reported {progress.latest}"
+        )
+        change = f"change {progress.change:+d}"
+        if progress.change_pct is not None:
+            change += f" ({progress.change_pct:+.1f}%)"
+        parts[-1] += f", {change}."
+        if progress.substantial and progress.responder:
+            parts.append("Responder, substantial improvement.")
+        elif progress.responder:
+            parts.append("Responder.")
+        elif progress.substantial:
+            parts.append("Substantial improvement.")
+        else:
+            parts.append("Not a responder yet.")
+    return " ".join(parts)
+
+
+def pain_chart_svg(
+    progress: Progress,
+    *,
+    width: int = 640,
+    height: int = 260,
+    tz: tzinfo | None = None,
+    title: str = "Pain over the course",
+) -> str:
+    """Return an inline SVG line chart of the course's pain series, ready to embed in a page.
+
+    The y axis is the 0-10 scale with a gridline per point; scores are spaced evenly in time
+    order. Session scores are joined by one line with a circle for before and a square for after;
+    between-visit reports are diamonds off the line. Each marker has a ``<title>`` for hover and
+    the chart has a ``<desc>`` for screen readers. ``tz`` converts times in the hover text (pass
+    the clinic's zone; times are shown as given otherwise). Styling is inline so the chart prints
+    without CSS, and no script is needed.
+    """
+    open_tag = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="pain-chart" width="{width}"'
+        f' height="{height}" viewBox="0 0 {width} {height}" role="img"'
+        f' font-family="sans-serif" font-size="11">'
+    )
+    head = f"<title>{escape(title)}</title>"
+    if not progress.series:
+        return (
+            f"{open_tag}{head}<desc>{escape(_EMPTY_MESSAGE)}</desc>"
+            f'<text class="empty" x="{_fmt(width / 2)}" y="{_fmt(height / 2)}"'
+            f' text-anchor="middle" fill="{_TEXT_COLOUR}">{escape(_EMPTY_MESSAGE)}</text></svg>'
+        )
+
+    plot_w = width - _LEFT - _RIGHT
+    plot_h = height - _TOP - _BOTTOM
+
+    def y_of(score: int) -> float:
+        return _TOP + plot_h * (PAIN_MAX - score) / (PAIN_MAX - PAIN_MIN)
+
+    count = len(progress.series)
+    # Inset the first and last markers so they do not sit on the axis labels or the edge.
+    inset = _MARKER * 3
+    step = (plot_w - 2 * inset) / (count - 1) if count > 1 else 0.0
+
+    def x_of(index: int) -> float:
+        return _LEFT + (inset + index * step if count > 1 else plot_w / 2)
+
+    parts = [open_tag, head, f"<desc>{escape(_describe(progress))}</desc>"]
+
+    parts.append('<g class="axis">')
+    for score in range(PAIN_MIN, PAIN_MAX + 1):
+        y = _fmt(y_of(score))
+        parts.append(
+            f'<line x1="{_LEFT}" x2="{_fmt(_LEFT + plot_w)}" y1="{y}" y2="{y}"'
+            f' stroke="{_GRID_COLOUR}" stroke-width="1"/>'
+            f'<text x="{_LEFT - 8}" y="{y}" dy="0.35em" text-anchor="end"'
+            f' fill="{_TEXT_COLOUR}">{score}</text>'
+        )
+    parts.append(
+        f'<text x="12" y="{_fmt(_TOP + plot_h / 2)}" text-anchor="middle" fill="{_TEXT_COLOUR}"'
+        f' transform="rotate(-90 12 {_fmt(_TOP + plot_h / 2)})">Pain (0-10)</text>'
+    )
+    parts.append("</g>")
+
+    parts.append(_legend(width))
+
+    positions = [(x_of(i), y_of(p.score)) for i, p in enumerate(progress.series)]
+    line = [xy for xy, p in zip(positions, progress.series, strict=True) if p.is_session]
+    if line:
+        points_attr = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in line)
+        parts.append(
+            f'<polyline class="sessions" points="{points_attr}" fill="none"'
+            f' stroke="{_BEFORE_COLOUR}" stroke-width="2" stroke-linejoin="round"/>'
+        )
+
+    # Session numbers under each session's before-score, so the x axis reads S1, S2, ...
+    labels = ['<g class="x-labels">']
+    for (x, _), point in zip(positions, progress.series, strict=True):
+        if point.source == SESSION_BEFORE:
+            labels.append(
+                f'<text x="{_fmt(x)}" y="{_fmt(_TOP + plot_h + 18)}" text-anchor="middle"'
+                f' fill="{_TEXT_COLOUR}">S{point.number}</text>'
+            )
+    labels.append("</g>")
+    parts.extend(labels)
+
+    parts.append('<g class="markers">')
+    for (x, y), point in zip(positions, progress.series, strict=True):
+        at = point.at.astimezone(tz) if tz is not None else point.at
+        hover = f"{point.label}: {point.score}/10, {at:%Y-%m-%d %H:%M}"
+        parts.append(_marker(point, x, y, hover))
+    parts.append("</g></svg>")
+    return "".join(parts)
+
+
+def _legend(width: int) -> str:
+    """Return the legend naming the three marker shapes."""
+    y = 12
+    x = width - _RIGHT - 300
+    items = (
+        ("circle", "before session"),
+        ("square", "after session"),
+        ("diamond", "patient report"),
+    )
+    out = ['<g class="legend">']
+    for i, (shape, text) in enumerate(items):
+        cx = x + i * 105
+        if shape == "circle":
+            out.append(f'<circle cx="{cx}" cy="{y}" r="{_MARKER}" fill="{_BEFORE_COLOUR}"/>')
+        elif shape == "square":
+            s = _MARKER * 1.8
+            out.append(
+                f'<rect x="{_fmt(cx - s / 2)}" y="{_fmt(y - s / 2)}" width="{_fmt(s)}"'
+                f' height="{_fmt(s)}" fill="#ffffff" stroke="{_AFTER_COLOUR}" stroke-width="2"/>'
+            )
+        else:
+            r = _MARKER * 1.3
+            out.append(
+                f'<path d="M{cx} {_fmt(y - r)}L{_fmt(cx + r)} {y}L{cx} {_fmt(y + r)}'
+                f'L{_fmt(cx - r)} {y}Z" fill="{_REPORT_COLOUR}"/>'
+            )
+        out.append(
+            f'<text x="{cx + 9}" y="{y}" dy="0.35em" fill="{_TEXT_COLOUR}">{escape(text)}</text>'
+        )
+    out.append("</g>")
+    return "".join(out)

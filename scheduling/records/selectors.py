@@ -1,0 +1,328 @@
+"""Read-side queries for clinical records: progress, the day's list and the outcomes report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q
+
+from scheduling.models import Appointment, Condition, TreatmentCourse
+from scheduling.records.models import PainReport, SessionRecord
+from scheduling.records.progress import (
+    Progress,
+    ReportScore,
+    SessionScore,
+    course_progress,
+    review_stage_at,
+)
+from scheduling.schedule import sessions_on
+
+# A between-visit report not tied to a course counts for the course whose sessions it falls
+# among, up to this long after the last session (the follow-up check-in a week or two later).
+REPORT_GRACE = timedelta(days=14)
+
+
+def course_progress_for(course: TreatmentCourse) -> Progress:
+    """Return the course's progress from its session records and the patient's reports."""
+    return progress_for_courses([course])[course.pk]
+
+
+def progress_for_courses(courses: Iterable[TreatmentCourse]) -> dict[int, Progress]:
+    """Return each course's progress by id, in two queries whatever the number of courses.
+
+    Sessions are the course's recorded appointments. Reports are those tied to the course, plus
+    the patient's untied reports from the first session's start to REPORT_GRACE after the end
+    of the last session.
+    """
+    courses = list(courses)
+    ids = [course.pk for course in courses]
+    appointments = (
+        Appointment.objects.filter(course_id__in=ids)
+        .exclude(status=Appointment.Status.CANCELLED)
+        .select_related("record")
+        .only(
+            "id",
+            "course_id",
+            "number",
+            "starts_at",
+            "ends_at",
+            "status",
+            "record__id",
+            "record__pain_before",
+            "record__pain_after",
+        )
+    )
+    sessions: dict[int, list[SessionScore]] = defaultdict(list)
+    windows: dict[int, tuple[datetime, datetime]] = {}
+    for appointment in appointments:
+        start, end = windows.get(
+            appointment.course_id, (appointment.starts_at, appointment.ends_at)
+        )
+        windows[appointment.course_id] = (
+            min(start, appointment.starts_at),
+            max(end, appointment.ends_at),
+        )
+        record = getattr(appointment, "record", None)
+        if record is not None:
+            sessions[appointment.course_id].append(
+                SessionScore(
+                    appointment.number, appointment.starts_at, record.pain_before, record.pain_after
+                )
+            )
+    by_patient: dict[int, list[TreatmentCourse]] = defaultdict(list)
+    for course in courses:
+        by_patient[course.patient_id].append(course)
+    candidates = PainReport.objects.filter(
+        Q(course_id__in=ids) | Q(course__isnull=True, patient_id__in=list(by_patient))
+    ).order_by("reported_at", "pk")
+    reports: dict[int, list[ReportScore]] = defaultdict(list)
+    for report in candidates:
+        score = ReportScore(report.reported_at, report.score, report.source)
+        if report.course_id is not None:
+            reports[report.course_id].append(score)
+            continue
+        for course in by_patient[report.patient_id]:
+            window = windows.get(course.pk)
+            if window and window[0] <= report.reported_at <= window[1] + REPORT_GRACE:
+                reports[course.pk].append(score)
+    return {pk: course_progress(sessions[pk], reports[pk]) for pk in ids}
+
+
+@dataclass(frozen=True)
+class LastScore:
+    score: int
+    at: datetime
+    source: str  # "session" or a PainReport source
+
+
+def last_scores(patient_ids: Iterable[int]) -> dict[int, LastScore]:
+    """Return each patient's most recent pain score (after-session or reported), two queries."""
+    patient_ids = list(set(patient_ids))
+    latest: dict[int, LastScore] = {}
+
+    def keep(patient_id: int, candidate: LastScore) -> None:
+        current = latest.get(patient_id)
+        if current is None or candidate.at >= current.at:
+            latest[patient_id] = candidate
+
+    records = SessionRecord.objects.filter(appointment__patient_id__in=patient_ids).values_list(
+        "appointment__patient_id", "appointment__starts_at", "pain_after"
+    )
+    for patient_id, at, score in records:
+        keep(patient_id, LastScore(score, at, "session"))
+    reports = PainReport.objects.filter(patient_id__in=patient_ids).values_list(
+        "patient_id", "reported_at", "score", "source"
+    )
+    for patient_id, at, score, source in reports:
+        keep(patient_id, LastScore(score, at, source))
+    return latest
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    appointment: Appointment
+    last_score: LastScore | None
+    review_due: str | None  # "midpoint" or "end" when this session reaches that review
+
+
+def appointments_for_day(*, day: date, practitioner=None) -> list[TodayRow]:
+    """Return the day's sessions (one practitioner's, or everyone's when None) in time order,
+    with each patient's last pain score and the review this session brings due."""
+    appointments = list(
+        sessions_on(day, practitioner=practitioner).select_related("course", "record")
+    )
+    scores = last_scores(a.patient_id for a in appointments)
+    return [
+        TodayRow(
+            appointment,
+            scores.get(appointment.patient_id),
+            review_stage_at(appointment.number, appointment.course.sessions_planned),
+        )
+        for appointment in appointments
+    ]
+
+
+@dataclass(frozen=True)
+class ConditionOutcome:
+    """One line of the outcomes report. Rates are percentages to one decimal."""
+
+    condition: str
+    label: str
+    courses: int
+    completed_courses: int
+    completion_rate: float | None
+    courses_with_scores: int
+    mean_change: float | None
+    responders: int
+    responder_rate: float | None
+    no_shows: int
+    sessions_due: int
+    no_show_rate: float | None
+
+
+@dataclass(frozen=True)
+class FlaggedCourse:
+    course: TreatmentCourse
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class OutcomesReport:
+    rows: list[ConditionOutcome]
+    non_responders: list[FlaggedCourse]
+
+    CSV_HEADER = (
+        "condition",
+        "courses",
+        "completed_courses",
+        "completion_rate_pct",
+        "courses_with_scores",
+        "mean_change",
+        "responders",
+        "responder_rate_pct",
+        "no_shows",
+        "sessions_due",
+        "no_show_rate_pct",
+    )
+
+    def csv_rows(self) -> list[tuple]:
+        return [
+            (
+                row.condition,
+                row.courses,
+                row.completed_courses,
+                _blank(row.completion_rate),
+                row.courses_with_scores,
+                _blank(row.mean_change),
+                row.responders,
+                _blank(row.responder_rate),
+                row.no_shows,
+                row.sessions_due,
+                _blank(row.no_show_rate),
+            )
+            for row in self.rows
+        ]
+
+
+def _blank(value):
+    return "" if value is None else value
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(part * 100 / whole, 1) if whole else None
+
+
+def outcomes_report() -> OutcomesReport:
+    """Return the outcomes per condition; the page and the CSV both render this.
+
+    - courses: every course that is not cancelled before any session was attended.
+    - completion rate: courses with all planned sessions completed.
+    - mean change and responder rate: over courses with a follow-up score (``courses_with_scores``),
+      that is a later session's pain on arrival or a report after the first session. Change is
+      latest minus baseline as ``scheduling.records.progress`` defines them: never the score
+      taken just after needling, so a course with only its first session has no measured change
+      yet.
+    - no-show rate: no-shows among sessions that were due (completed or no-show).
+    - non-responders: courses whose planned sessions are all completed and whose patient is not a
+      responder (Farrar: a drop of 2 points and 30%).
+    """
+    courses = list(
+        TreatmentCourse.objects.select_related("patient", "practitioner").order_by("created_at")
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for course_id, status in Appointment.objects.filter(
+        course__in=[c.pk for c in courses]
+    ).values_list("course_id", "status"):
+        counts[course_id][status] += 1
+    courses = [
+        c
+        for c in courses
+        if not (
+            c.status == TreatmentCourse.Status.CANCELLED
+            and counts[c.pk][Appointment.Status.COMPLETED] == 0
+        )
+    ]
+    progress = progress_for_courses(courses)
+    by_condition: dict[str, list[TreatmentCourse]] = defaultdict(list)
+    for course in courses:
+        by_condition[course.condition].append(course)
+    rows = []
+    flagged = []
+    for condition, label in Condition.choices:
+        group = by_condition.get(condition, [])
+        if not group:
+            continue
+        completed = [
+            c for c in group if counts[c.pk][Appointment.Status.COMPLETED] >= c.sessions_planned
+        ]
+        scored = [progress[c.pk] for c in group if progress[c.pk].has_follow_up]
+        responders = sum(1 for p in scored if p.responder)
+        no_shows = sum(counts[c.pk][Appointment.Status.NO_SHOW] for c in group)
+        due = no_shows + sum(counts[c.pk][Appointment.Status.COMPLETED] for c in group)
+        rows.append(
+            ConditionOutcome(
+                condition=condition,
+                label=label,
+                courses=len(group),
+                completed_courses=len(completed),
+                completion_rate=_pct(len(completed), len(group)),
+                courses_with_scores=len(scored),
+                mean_change=round(sum(p.change for p in scored) / len(scored), 1)
+                if scored
+                else None,
+                responders=responders,
+                responder_rate=_pct(responders, len(scored)),
+                no_shows=no_shows,
+                sessions_due=due,
+                no_show_rate=_pct(no_shows, due),
+            )
+        )
+        flagged += [
+            FlaggedCourse(c, progress[c.pk])
+            for c in completed
+            if progress[c.pk].baseline is not None and not progress[c.pk].responder
+        ]
+    return OutcomesReport(rows, flagged)
+
+
+def course_records(course: TreatmentCourse) -> list[Appointment]:
+    """Return the course's sessions in order, each with its record, points and amendments."""
+    return list(
+        course.appointments.select_related("record", "record__recorded_by", "room")
+        .prefetch_related("record__record_points", "record__amendments__amended_by")
+        .order_by("number", "starts_at")
+    )
+
+
+def course_reports(course: TreatmentCourse) -> list[PainReport]:
+    """Return the between-visit reports counted for the course (same rule as its progress)."""
+    appointments = course.appointments.exclude(status=Appointment.Status.CANCELLED)
+    bounds = [(a.starts_at, a.ends_at) for a in appointments.only("starts_at", "ends_at")]
+    tied = Q(course=course)
+    if bounds:
+        start = min(b[0] for b in bounds)
+        end = max(b[1] for b in bounds) + REPORT_GRACE
+        tied |= Q(
+            course__isnull=True,
+            patient_id=course.patient_id,
+            reported_at__gte=start,
+            reported_at__lte=end,
+        )
+    return list(PainReport.objects.filter(tied).select_related("entered_by"))
+
+
+def previous_points(appointment: Appointment) -> list[str]:
+    """Return the point codes of the patient's most recent earlier recorded session."""
+    record = (
+        SessionRecord.objects.filter(
+            appointment__patient_id=appointment.patient_id,
+            appointment__starts_at__lt=appointment.starts_at,
+        )
+        .order_by("-appointment__starts_at")
+        .prefetch_related("record_points")
+        .first()
+    )
+    return record.point_codes if record else []

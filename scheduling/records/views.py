@@ -1,0 +1,238 @@
+"""Staff pages for practitioners: today's list, the session form, progress and reviews, and the
+manager's outcomes report."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from clinic.audit import audit_log
+from clinic.inputs import as_day
+from clinic.models import Clinic, Practitioner
+from clinic.roles import ALL_ROLES, CLINICAL_ROLES, Role, has_role, role_required
+from scheduling.models import Appointment, TreatmentCourse
+from scheduling.records import selectors
+from scheduling.records import services as record_services
+from scheduling.records.forms import CourseReviewForm, PainReportForm, SessionRecordForm
+from scheduling.records.models import CourseReview
+from scheduling.records.points import search_points
+from scheduling.records.progress import pain_chart_svg
+from scheduling.selectors import can_read_clinical
+from scheduling.services.errors import BookingConflict, BookingError
+
+
+def _apply_errors(form, errors: dict[str, list[str]]) -> None:
+    for name, messages_ in errors.items():
+        for message in messages_:
+            form.add_error(name if name in form.fields else None, message)
+
+
+@require_GET
+@role_required(*CLINICAL_ROLES)
+def today(request):
+    """Today's sessions: a practitioner's own, or everyone's for a manager."""
+    clinic = Clinic.load()
+    day = _day_param(request.GET.get("day")) or clinic.today()
+    own = Practitioner.objects.filter(user=request.user).first()
+    everyone = has_role(request.user, Role.MANAGER)
+    rows = selectors.appointments_for_day(day=day, practitioner=None if everyone else own)
+    if not everyone and own is None:
+        rows = []
+    context = {
+        "rows": rows,
+        "day": day,
+        "everyone": everyone,
+        "own": own,
+        "today": day,
+        "previous_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+    }
+    return render(request, "records/today.html", context)
+
+
+def _day_param(raw: str | None) -> date | None:
+    return as_day(raw)
+
+
+def session_record(request, pk: int):
+    """Record a session, or correct/amend its record."""
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("patient", "course", "practitioner", "room"), pk=pk
+    )
+    if not record_services.can_write_record(request.user, appointment):
+        raise PermissionDenied
+    record = getattr(appointment, "record", None)
+    amending = bool(record) and (
+        timezone.now() - record.recorded_at > record_services.CORRECTION_WINDOW
+    )
+    previous = ", ".join(selectors.previous_points(appointment))
+    form = SessionRecordForm(
+        request.POST or None,
+        initial=_initial(record, previous if request.GET.get("same_points") else ""),
+        amending=amending,
+        previous_points=previous,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _save_record(request, appointment, record, form)
+        except BookingError as exc:
+            _apply_errors(form, exc.errors)
+        except record_services.RecordForbidden:
+            raise PermissionDenied from None
+        else:
+            messages.success(request, f"Session {appointment.number} recorded.")
+            return redirect("course-progress", appointment.course_id)
+    elif record is not None and request.method == "GET":
+        audit_log(user=request.user, action="view", obj=record, request=request)
+    context = {"appointment": appointment, "record": record, "form": form, "amending": amending}
+    return render(request, "records/session_form.html", context)
+
+
+def _initial(record, same_points: str) -> dict:
+    if record is None:
+        return {"points": same_points} if same_points else {}
+    return {
+        "pain_before": record.pain_before,
+        "pain_after": record.pain_after,
+        "points": ", ".join(record.point_codes),
+        "techniques": record.techniques,
+        "notes": record.notes,
+        "adverse_event": record.adverse_event,
+        "adverse_event_note": record.adverse_event_note,
+    }
+
+
+def _save_record(request, appointment, record, form) -> None:
+    values = form.session_values()
+    if record is None:
+        record_services.session_record_create(
+            appointment=appointment, values=values, by=request.user
+        )
+    else:
+        record_services.session_record_update(
+            record=record,
+            values=values,
+            by=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+
+
+@require_GET
+def course_progress(request, pk: int):
+    """The course's pain chart, sessions, reports and review."""
+    course = get_object_or_404(
+        TreatmentCourse.objects.select_related("patient", "practitioner", "previous_course"), pk=pk
+    )
+    if not can_read_clinical(request.user, patient_id=course.patient_id):
+        raise PermissionDenied
+    progress = selectors.course_progress_for(course)
+    sessions = selectors.course_records(course)
+    completed = sum(1 for a in sessions if a.status == Appointment.Status.COMPLETED)
+    stage = record_services.review_stage_due(course, completed)
+    can_decide = (
+        has_role(request.user, Role.MANAGER) or course.practitioner.user_id == request.user.pk
+    )
+    audit_log(user=request.user, action="view", obj=course, request=request, detail="progress")
+    context = {
+        "course": course,
+        "progress": progress,
+        "chart": pain_chart_svg(progress, tz=Clinic.load().tz),
+        "sessions": sessions,
+        "completed": completed,
+        "reports": selectors.course_reports(course),
+        "reviews": course.reviews.select_related("decided_by", "next_course"),
+        "stage": stage,
+        "stage_label": CourseReview.Stage(stage).label if stage else "",
+        "review_form": CourseReviewForm(stage=stage) if stage and can_decide else None,
+        "report_form": PainReportForm(),
+        "can_decide": can_decide,
+    }
+    return render(request, "records/course_progress.html", context)
+
+
+@require_POST
+@role_required(*CLINICAL_ROLES)
+def course_review(request, pk: int):
+    course = get_object_or_404(TreatmentCourse, pk=pk)
+    stage = request.POST.get("stage", CourseReview.Stage.END)
+    if stage not in CourseReview.Stage.values:
+        messages.error(request, "That review stage does not exist.")
+        return redirect("course-progress", pk)
+    form = CourseReviewForm(request.POST, stage=stage)
+    if not form.is_valid():
+        messages.error(request, "Choose a decision for the review.")
+        return redirect("course-progress", pk)
+    try:
+        review = record_services.course_review_decide(
+            course=course,
+            stage=form.cleaned_data["stage"],
+            decision=form.cleaned_data["decision"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        )
+    except record_services.RecordForbidden:
+        raise PermissionDenied from None
+    except BookingConflict as exc:
+        messages.error(request, f"{exc.detail} " + "; ".join(str(c) for c in exc.clashes))
+    except BookingError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, f"{review.get_stage_display()}: {review.get_decision_display()}.")
+        if review.next_course_id:
+            return redirect("course-progress", review.next_course_id)
+    return redirect("course-progress", pk)
+
+
+@require_POST
+def pain_report_add(request, pk: int):
+    """Add a pain score the patient gave by phone or in person."""
+    course = get_object_or_404(TreatmentCourse.objects.select_related("patient"), pk=pk)
+    if not can_read_clinical(request.user, patient_id=course.patient_id):
+        raise PermissionDenied
+    form = PainReportForm(request.POST)
+    if form.is_valid():
+        record_services.pain_report_create(
+            patient=course.patient,
+            score=form.cleaned_data["score"],
+            source=form.cleaned_data["source"],
+            course=course,
+            by=request.user,
+        )
+        messages.success(request, "Pain report added.")
+    else:
+        messages.error(request, "Choose a pain score from 0 to 10 and where it came from.")
+    return redirect("course-progress", pk)
+
+
+@require_GET
+@role_required(*ALL_ROLES)
+def point_search(request):
+    """Type-ahead for the point picker: `?q=` -> {"results": [{"code", "label"}]}."""
+    query = request.GET.get("q", "")[:40]
+    points = search_points(query, limit=12)
+    return JsonResponse({"results": [{"code": p.code, "label": p.label} for p in points]})
+
+
+@require_GET
+@role_required(Role.MANAGER)
+def outcomes_report(request):
+    return render(request, "records/outcomes.html", {"report": selectors.outcomes_report()})
+
+
+@require_GET
+@role_required(Role.MANAGER)
+def outcomes_report_csv(request):
+    report = selectors.outcomes_report()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="outcomes.csv"'
+    writer = csv.writer(response)
+    writer.writerow(report.CSV_HEADER)
+    writer.writerows(report.csv_rows())
+    return response

@@ -1,0 +1,108 @@
+"""Render reminder texts: email subject and body, SMS text, and the course's .ics calendar.
+
+Minimum necessary: a message names the clinic and its phone, the visit's local date and time
+(in the patient's time zone) and a link. The templates get only those values, never the course's
+condition, a pain score or notes, so no template can leak them by mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import icalendar
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from clinic.localtime import local_when, patient_zone
+from clinic.models import Clinic
+from patients.phones import display_phone
+from scheduling.models import Appointment
+from scheduling.reminders import links
+from scheduling.reminders.models import Reminder
+
+
+@dataclass
+class RenderedMessage:
+    subject: str
+    body: str
+    sms: str
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+
+
+def next_visit(appointment: Appointment) -> Appointment | None:
+    return (
+        appointment.course.appointments.filter(
+            status__in=Appointment.UPCOMING_STATUSES, starts_at__gt=appointment.starts_at
+        )
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def render_reminder(reminder: Reminder, *, clinic: Clinic | None = None) -> RenderedMessage:
+    """Return the texts for a reminder to a patient, or for a staff alert."""
+    clinic = clinic or Clinic.load()
+    appointment = reminder.appointment
+    patient = reminder.patient
+    tz = patient_zone(patient, clinic)
+    context = {
+        "clinic_name": clinic.name,
+        "clinic_phone": display_phone(clinic.phone) if clinic.phone else "the clinic",
+        "first_name": patient.first_name,
+        "when": local_when(appointment.starts_at, tz),
+        "visits_url": links.link_url("visits", patient=patient),
+        "channel": reminder.channel,
+    }
+    attachments: list[tuple[str, bytes, str]] = []
+    kind = reminder.kind
+    if kind == Reminder.Kind.CONFIRMATION:
+        sessions = list(
+            appointment.course.appointments.active()
+            .filter(starts_at__gte=appointment.starts_at)
+            .order_by("starts_at")
+        )
+        context["sessions"] = [local_when(s.starts_at, tz) for s in sessions]
+        if reminder.channel == Reminder.Channel.EMAIL:
+            attachments.append(("visits.ics", course_ics(sessions, clinic), "text/calendar"))
+    elif kind == Reminder.Kind.BEFORE_VISIT:
+        context["confirm_url"] = links.link_url("confirm", patient=patient, appointment=appointment)
+        context["cancel_url"] = links.link_url("cancel", patient=patient, appointment=appointment)
+    elif kind == Reminder.Kind.CHECK_IN:
+        context["pain_url"] = links.link_url("pain", patient=patient, appointment=appointment)
+        following = next_visit(appointment)
+        context["next_when"] = local_when(following.starts_at, tz) if following else ""
+    elif kind == Reminder.Kind.STAFF_ALERT:
+        context["patient_name"] = patient.full_name
+        context["session_number"] = appointment.number
+        context["patient_url"] = settings.SITE_URL + reverse("patient-detail", args=[patient.pk])
+    if reminder.channel == Reminder.Channel.EMAIL:
+        context["unsubscribe_url"] = links.link_url("unsubscribe", patient=patient)
+    subject = render_to_string(f"reminders/emails/{kind}_subject.txt", context).strip()
+    body = render_to_string(f"reminders/emails/{kind}.txt", context).strip() + "\n"
+    sms = ""
+    if kind != Reminder.Kind.STAFF_ALERT:
+        sms = " ".join(render_to_string(f"reminders/sms/{kind}.txt", context).split())
+    return RenderedMessage(subject=subject, body=body, sms=sms, attachments=attachments)
+
+
+def course_ics(sessions: list[Appointment], clinic: Clinic) -> bytes:
+    """Return an iCalendar file with every session, in the clinic's zone with its TZID."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Clinic scheduler//reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    for session in sessions:
+        event = icalendar.Event()
+        event.add("uid", f"{links.appointment_ref(session)}@{settings.SITE_URL.split('//')[-1]}")
+        event.add("summary", f"Visit at {clinic.name}")
+        event.add("dtstart", session.starts_at.astimezone(clinic.tz))
+        event.add("dtend", session.ends_at.astimezone(clinic.tz))
+        event.add("dtstamp", session.changed_at)
+        if clinic.address:
+            event.add("location", clinic.address)
+        phone = display_phone(clinic.phone) if clinic.phone else clinic.name
+        event.add("description", f"Questions or changes: call {phone}.")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,264 @@
+"""Reminder pages: the staff's Messages page, the inbound-SMS webhook, and the pages patients
+open from a message.
+
+Patient pages: GET shows, POST acts once; a bad link changes nothing. Each POST runs its service
+inside `links.claim`, which marks the link used in the same transaction: an action that fails
+(too late to cancel, a bad score) leaves the link unused.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+from twilio.request_validator import RequestValidator
+
+from clinic.localtime import local_when, patient_zone
+from clinic.models import Clinic
+from clinic.roles import FRONT_DESK_ROLES, role_required
+from patients.phones import InvalidPhone, normalise_phone
+from scheduling.models import Appointment
+from scheduling.records.models import PainReport
+from scheduling.records.services import pain_report_create
+from scheduling.reminders import links, services
+from scheduling.reminders.models import Reminder
+from scheduling.services import appointments as visit_services
+from scheduling.services.errors import BookingError
+
+log = logging.getLogger(__name__)
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def failed_reminders():
+    """Return reminders staff must look at: failed ones, and those whose outcome is unknown."""
+    return Reminder.objects.filter(status=Reminder.Status.FAILED)
+
+
+@role_required(*FRONT_DESK_ROLES)
+def message_list(request):
+    failed = failed_reminders().select_related("patient", "appointment").order_by("-due_at")
+    alerts = (
+        Reminder.objects.filter(
+            kind=Reminder.Kind.STAFF_ALERT,
+            status=Reminder.Status.SENT,
+            sent_at__gte=timezone.now() - timedelta(days=7),
+        )
+        .select_related("patient", "appointment")
+        .order_by("-sent_at")
+    )
+    page = Paginator(failed, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reminders/message_list.html",
+        {
+            "page_obj": page,
+            "paginator": page.paginator,
+            "is_paginated": page.has_other_pages(),
+            "reminders": page.object_list,
+            "alerts": alerts,
+        },
+    )
+
+
+@require_POST
+@role_required(*FRONT_DESK_ROLES)
+def message_resolve(request, pk: int):
+    reminder = get_object_or_404(Reminder, pk=pk)
+    try:
+        services.reminder_resolve(
+            reminder=reminder, action=request.POST.get("action", ""), by=request.user
+        )
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Message updated.")
+    return redirect("messages")
+
+
+@login_not_required
+@csrf_exempt
+@require_POST
+def sms_inbound(request):
+    """Twilio's inbound-message webhook: honour opt-out words at once."""
+    if settings.TWILIO_AUTH_TOKEN:
+        url = settings.SITE_URL + request.get_full_path()
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(
+            url, request.POST.dict(), signature
+        ):
+            return HttpResponseForbidden("Bad signature")
+    sender = request.POST.get("From", "").strip()
+    try:
+        phone = normalise_phone(sender)
+    except InvalidPhone:
+        phone = sender  # Twilio sends E.164 already
+    body = request.POST.get("Body", "")
+    if phone and services.is_opt_out_message(body):
+        affected = services.patient_sms_opt_out(phone=phone)
+        log.info("SMS opt-out received for %d patient(s)", len(affected))
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+# -- pages patients open from a message ---------------------------------------------------------
+
+
+REFUSALS = {
+    "invalid": (400, "This link is not valid", "It may have been copied incompletely."),
+    "expired": (410, "This link has expired", "Links in our messages work for a limited time."),
+    "used": (
+        410,
+        "This link has already been used",
+        "It was used already, or the visit has changed since we sent it.",
+    ),
+}
+
+
+def _page(request, template: str, context: dict, status: int = 200):
+    clinic = Clinic.load()
+    return render(request, template, {"clinic": clinic, **context}, status=status)
+
+
+def _refused(request, reason: str):
+    status, title, detail = REFUSALS[reason]
+    return _page(
+        request, "reminders/links/refused.html", {"title": title, "detail": detail}, status
+    )
+
+
+def _target(request, action: str, token: str):
+    try:
+        return links.read_token(action, token), None
+    except links.LinkError as exc:
+        return None, _refused(request, exc.reason)
+
+
+def _visit(target) -> dict:
+    tz = patient_zone(target.patient, Clinic.load())
+    return {
+        "when": local_when(target.appointment.starts_at, tz),
+        "patient": target.patient,
+        "late_cancel_hours": settings.LATE_CANCEL_HOURS,
+    }
+
+
+def patient_link(view):
+    return login_not_required(never_cache(require_http_methods(["GET", "POST"])(view)))
+
+
+@patient_link
+def confirm(request, token: str):
+    target, refused = _target(request, "confirm", token)
+    if refused:
+        return refused
+    context = _visit(target)
+    if request.method == "POST":
+        try:
+            with links.claim(target):
+                visit_services.visit_confirm_by_patient(appointment=target.appointment)
+        except (links.LinkError, ValueError):
+            return _refused(request, "used")
+        return _page(request, "reminders/links/done.html", {**context, "done": "confirmed"})
+    return _page(request, "reminders/links/confirm.html", context)
+
+
+@patient_link
+def cancel(request, token: str):
+    target, refused = _target(request, "cancel", token)
+    if refused:
+        return refused
+    context = {**_visit(target), "allowed": visit_services.cancel_allowed(target.appointment)}
+    if request.method == "POST":
+        if not context["allowed"]:
+            return _page(request, "reminders/links/cancel.html", context, status=409)
+        try:
+            with links.claim(target):
+                visit_services.visit_cancel_by_patient(appointment=target.appointment)
+        except links.LinkError:
+            return _refused(request, "used")
+        except (visit_services.LateCancel, BookingError):
+            return _page(
+                request, "reminders/links/cancel.html", {**context, "allowed": False}, status=409
+            )
+        return _page(request, "reminders/links/done.html", {**context, "done": "cancelled"})
+    return _page(request, "reminders/links/cancel.html", context)
+
+
+@patient_link
+def pain(request, token: str):
+    target, refused = _target(request, "pain", token)
+    if refused:
+        return refused
+    context = {**_visit(target), "scores": range(11)}
+    if request.method == "POST":
+        raw = request.POST.get("score", "")
+        if raw not in {str(score) for score in range(11)}:
+            context["error"] = "Please choose a number from 0 to 10."
+            return _page(request, "reminders/links/pain.html", context, status=400)
+        try:
+            with links.claim(target):
+                pain_report_create(
+                    patient=target.patient,
+                    score=int(raw),
+                    source=PainReport.Source.LINK,
+                    course=target.appointment.course,
+                    at=timezone.now(),
+                )
+        except links.LinkError:
+            return _refused(request, "used")
+        except BookingError:
+            context["error"] = "Please choose a number from 0 to 10."
+            return _page(request, "reminders/links/pain.html", context, status=400)
+        return _page(request, "reminders/links/done.html", {**context, "done": "pain"})
+    return _page(request, "reminders/links/pain.html", context)
+
+
+@patient_link
+def unsubscribe(request, token: str):
+    target, refused = _target(request, "unsubscribe", token)
+    if refused:
+        return refused
+    context = {"patient": target.patient}
+    if request.method == "POST":
+        try:
+            with links.claim(target):
+                services.patient_email_opt_out(patient=target.patient)
+        except links.LinkError:
+            return _refused(request, "used")
+        return _page(request, "reminders/links/done.html", {**context, "done": "unsubscribed"})
+    return _page(request, "reminders/links/unsubscribe.html", context)
+
+
+@login_not_required
+@never_cache
+@require_http_methods(["GET"])
+def visits(request, token: str):
+    target, refused = _target(request, "visits", token)
+    if refused:
+        return refused
+    tz = patient_zone(target.patient, Clinic.load())
+    upcoming = target.patient.appointments.filter(
+        status__in=Appointment.UPCOMING_STATUSES, starts_at__gt=timezone.now()
+    ).order_by("starts_at")
+    rows = [
+        {
+            "when": local_when(visit.starts_at, tz),
+            "confirmed": visit.status == Appointment.Status.CONFIRMED,
+            "confirm_url": links.link_url("confirm", patient=target.patient, appointment=visit),
+            "cancel_url": links.link_url("cancel", patient=target.patient, appointment=visit),
+        }
+        for visit in upcoming
+    ]
+    return _page(
+        request, "reminders/links/visits.html", {"patient": target.patient, "visits": rows}
+    )
