@@ -39,10 +39,6 @@ def exception_handler(exc, context):
     return response
 
 
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
-
-
 class ObtainToken(ObtainAuthToken):
     """Exchange a staff username and password for an API token."""
 

@@ -1,4 +1,4 @@
-"""REST API v1 for courses and appointments (see shared API.md)."""
+"""REST API v1 for courses and appointments, as the OpenAPI schema at /api/v1/schema/ shows."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ How a plan is made:
   apart, counted on local dates, also across weeks.
 - **Times.** The preferred time, else the nearest free time that day (earlier on a tie); with no
   preferred time, the earliest free time. Every start is a local wall time on a local date,
-  converted to UTC, so a 10:00 course stays at 10:00 across DST changes (DESIGN.md, "Time").
+  converted to UTC, so a 10:00 course stays at 10:00 across DST changes.
 - **Room.** The first room, in the given order, that is free.
 
 Pure module: no ORM, no clock. Callers pass ``today`` and the busy intervals for the whole

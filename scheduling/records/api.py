@@ -1,5 +1,5 @@
 """REST API v1 for clinical records: a session's record (`/api/v1/appointments/{id}/record/`)
-and the courses API with each course's pain progress (see shared API.md)."""
+and the courses API with each course's pain progress."""
 
 from __future__ import annotations
 

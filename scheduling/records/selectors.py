@@ -253,39 +253,42 @@ def outcomes_report() -> OutcomesReport:
     flagged = []
     for condition, label in Condition.choices:
         group = by_condition.get(condition, [])
-        if not group:
-            continue
-        completed = [
-            c for c in group if counts[c.pk][Appointment.Status.COMPLETED] >= c.sessions_planned
-        ]
-        scored = [progress[c.pk] for c in group if progress[c.pk].has_follow_up]
-        responders = sum(1 for p in scored if p.responder)
-        no_shows = sum(counts[c.pk][Appointment.Status.NO_SHOW] for c in group)
-        due = no_shows + sum(counts[c.pk][Appointment.Status.COMPLETED] for c in group)
-        rows.append(
-            ConditionOutcome(
-                condition=condition,
-                label=label,
-                courses=len(group),
-                completed_courses=len(completed),
-                completion_rate=_pct(len(completed), len(group)),
-                courses_with_scores=len(scored),
-                mean_change=round(sum(p.change for p in scored) / len(scored), 1)
-                if scored
-                else None,
-                responders=responders,
-                responder_rate=_pct(responders, len(scored)),
-                no_shows=no_shows,
-                sessions_due=due,
-                no_show_rate=_pct(no_shows, due),
-            )
-        )
-        flagged += [
-            FlaggedCourse(c, progress[c.pk])
-            for c in completed
-            if progress[c.pk].baseline is not None and not progress[c.pk].responder
-        ]
+        if group:
+            row, completed = _condition_outcome(condition, label, group, counts, progress)
+            rows.append(row)
+            flagged += [
+                FlaggedCourse(c, progress[c.pk])
+                for c in completed
+                if progress[c.pk].baseline is not None and not progress[c.pk].responder
+            ]
     return OutcomesReport(rows, flagged)
+
+
+def _condition_outcome(condition, label, group, counts, progress):
+    """Return one condition's line of the report and its courses whose sessions are all done."""
+    completed = [
+        c for c in group if counts[c.pk][Appointment.Status.COMPLETED] >= c.sessions_planned
+    ]
+    scored = [progress[c.pk] for c in group if progress[c.pk].has_follow_up]
+    responders = sum(1 for p in scored if p.responder)
+    no_shows = sum(counts[c.pk][Appointment.Status.NO_SHOW] for c in group)
+    due = no_shows + sum(counts[c.pk][Appointment.Status.COMPLETED] for c in group)
+    mean_change = round(sum(p.change for p in scored) / len(scored), 1) if scored else None
+    row = ConditionOutcome(
+        condition=condition,
+        label=label,
+        courses=len(group),
+        completed_courses=len(completed),
+        completion_rate=_pct(len(completed), len(group)),
+        courses_with_scores=len(scored),
+        mean_change=mean_change,
+        responders=responders,
+        responder_rate=_pct(responders, len(scored)),
+        no_shows=no_shows,
+        sessions_due=due,
+        no_show_rate=_pct(no_shows, due),
+    )
+    return row, completed
 
 
 def course_records(course: TreatmentCourse) -> list[Appointment]:

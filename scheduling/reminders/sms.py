@@ -17,6 +17,9 @@ from uuid import uuid4
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
 
 
 class SMSError(Exception):
@@ -99,9 +102,6 @@ class TwilioBackend(BaseBackend):
     timeout_seconds = 15
 
     def __init__(self):
-        from twilio.http.http_client import TwilioHttpClient
-        from twilio.rest import Client
-
         self.client = Client(
             settings.TWILIO_ACCOUNT_SID,
             settings.TWILIO_AUTH_TOKEN,
@@ -109,8 +109,6 @@ class TwilioBackend(BaseBackend):
         )
 
     def send(self, message: TextMessage) -> str:
-        from twilio.base.exceptions import TwilioException, TwilioRestException
-
         try:
             sent = self.client.messages.create(
                 to=message.to, from_=settings.TWILIO_FROM_NUMBER, body=message.body

@@ -1,4 +1,4 @@
-"""POST and GET /api/v1/appointments/{id}/record/ (API.md)."""
+"""POST and GET /api/v1/appointments/{id}/record/."""
 
 from __future__ import annotations
 
