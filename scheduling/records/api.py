@@ -186,7 +186,7 @@ class SessionRecordAPIView(APIView):
 
 
 class CourseViewSet(scheduling_api.CourseViewSet):
-    """Plan, book, read and cancel treatment courses; a course read by a clinician carries its
-    pain progress."""
+    """Plan, book, read and cancel treatment courses."""
 
+    # The booking API's courses; a course read by a clinician also carries its pain progress.
     progress_for = staticmethod(course_progress_for)
