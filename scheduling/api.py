@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from drf_spectacular.utils import (
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -24,7 +25,7 @@ from patients.models import Patient
 from scheduling import services
 from scheduling.models import Appointment, Condition, RedFlag, TreatmentCourse
 from scheduling.selectors import can_read_clinical
-from scheduling.services.errors import BookingConflict, BookingError
+from scheduling.services.errors import ActiveCourseExists, BookingConflict, BookingError
 
 
 def _call(service, **kwargs):
@@ -103,6 +104,28 @@ class CourseInputSerializer(serializers.Serializer):
 
 class BookCourseSerializer(CourseInputSerializer):
     condition = serializers.ChoiceField(choices=Condition.choices)
+    another_course = serializers.BooleanField(
+        default=False,
+        help_text="Book even though the patient has an active course (answered 409 otherwise).",
+    )
+    another_course_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Why another course."
+    )
+    back_to_back = serializers.BooleanField(
+        default=False,
+        help_text="Allow sessions that run straight on from another session of the patient.",
+    )
+
+
+class ExistingCourseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TreatmentCourse
+        fields = ["id", "patient", "practitioner", "condition", "status", "created_at"]
+
+
+class ExistingCourseConflictSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    existing_course = ExistingCourseSerializer()
 
 
 class PlannedSessionSerializer(serializers.Serializer):
@@ -223,22 +246,45 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=BookCourseSerializer,
-        responses={201: CourseSerializer, **INVALID, **CLASH},
+        responses={
+            201: CourseSerializer,
+            **INVALID,
+            409: OpenApiResponse(
+                PolymorphicProxySerializer(
+                    component_name="BookingRefused",
+                    serializers=[ConflictSerializer, ExistingCourseConflictSerializer],
+                    resource_type_field_name=None,
+                ),
+                description="Clashes with bookings, or the patient already has an active course "
+                "(unless `another_course` is true); nothing stored",
+            ),
+        },
     )
     def create(self, request):
         """Book every session of a course in one transaction."""
         serializer = BookCourseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        course = _call(
-            services.course_book,
-            **serializer.service_arguments(),
-            condition=data["condition"],
-            red_flags=data.get("red_flags", []),
-            red_flag_override=data.get("red_flag_override", ""),
-            slots=data.get("slots") or None,
-            by=request.user,
-        )
+        try:
+            course = _call(
+                services.course_book,
+                **serializer.service_arguments(),
+                condition=data["condition"],
+                red_flags=data.get("red_flags", []),
+                red_flag_override=data.get("red_flag_override", ""),
+                slots=data.get("slots") or None,
+                by=request.user,
+                another_course=data["another_course"],
+                another_course_reason=data.get("another_course_reason", ""),
+                back_to_back=data["back_to_back"],
+            )
+        except ActiveCourseExists as exc:
+            body = {
+                "detail": "The patient already has an active course. Send "
+                '"another_course": true to book another one anyway.',
+                "existing_course": ExistingCourseSerializer(exc.course).data,
+            }
+            return Response(body, status=status.HTTP_409_CONFLICT)
         body = CourseSerializer(course, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 

@@ -49,6 +49,18 @@ class CourseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         label="Practitioner's reason to treat despite a red flag",
     )
+    another_course = forms.BooleanField(
+        required=False, label="Book another course alongside the active one"
+    )
+    another_course_reason = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Why another course",
+        help_text="For example: the other hip, or a different practitioner's treatment.",
+    )
+    back_to_back = forms.BooleanField(
+        required=False, label="Yes, back-to-back sessions for this patient are meant"
+    )
 
     def clean_start_date(self):
         start = self.cleaned_data["start_date"]
@@ -66,6 +78,8 @@ class CourseForm(forms.Form):
                 f"{per_week} sessions per week need at least {per_week} weekdays; "
                 f"{len(weekdays)} chosen.",
             )
+        if cleaned.get("another_course") and not cleaned.get("another_course_reason", "").strip():
+            self.add_error("another_course_reason", "Say why the patient needs another course.")
         return cleaned
 
     def service_arguments(self) -> dict:

@@ -67,6 +67,11 @@ class TreatmentCourse(models.Model):
     previous_course = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="extensions"
     )
+    another_course_reason = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Why this course was booked while the patient had another active course.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )

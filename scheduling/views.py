@@ -21,8 +21,8 @@ from scheduling import services
 from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
 from scheduling.models import Appointment, TreatmentCourse
 from scheduling.schedule import needs_attention, week_calendar
-from scheduling.services.courses import CATCH_UP_WEEKS
-from scheduling.services.errors import BookingConflict, BookingError
+from scheduling.services.courses import BACK_TO_BACK, CATCH_UP_WEEKS, active_course_of
+from scheduling.services.errors import ActiveCourseExists, BookingConflict, BookingError
 
 
 @role_required(*FRONT_DESK_ROLES)
@@ -41,6 +41,9 @@ def course_new(request):
                     red_flag_override=form.cleaned_data["red_flag_override"],
                     slots=_slots_from(request.POST) or None,
                     by=request.user,
+                    another_course=form.cleaned_data["another_course"],
+                    another_course_reason=form.cleaned_data["another_course_reason"],
+                    back_to_back=form.cleaned_data["back_to_back"],
                 )
                 messages.success(request, f"Booked {course.appointments.count()} sessions.")
                 return redirect(course)
@@ -52,10 +55,17 @@ def course_new(request):
         except BookingConflict as exc:
             context["conflict"] = exc
             context["row_errors"] = _by_session(exc.clashes)
+            context["ask_back_to_back"] = any(c.reason == BACK_TO_BACK for c in exc.clashes)
+        except ActiveCourseExists:
+            form.add_error(
+                "another_course", "Tick this box and give a reason to book another course."
+            )
         if "book" in request.POST and "plan" not in context:
             context["plan"] = _safe_plan(form)
             # Keep what the receptionist typed in the preview, not the planner's proposal.
             context["typed"] = _typed_slots(request.POST)
+    if context["patient"] is not None:
+        context["existing_course"] = active_course_of(context["patient"])
     context["catch_up_weeks"] = CATCH_UP_WEEKS
     context["tz"] = Clinic.load().tz
     context["rooms"] = {room.pk: room for room in Room.objects.all()}

@@ -358,6 +358,9 @@ def course_review_decide(
                 red_flags=course.red_flags,
                 red_flag_override=course.red_flag_override,
                 today=today,
+                # The course being reviewed is still active until this review closes it.
+                another_course=True,
+                another_course_reason=f"Extends course #{course.pk} after its review",
             )
             next_course.previous_course = course
             next_course.save(update_fields=["previous_course"])

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.audit import audit_log
@@ -31,6 +32,7 @@ from scheduling.planner import (
 from scheduling.services.errors import (
     BOOKING_HORIZON,
     CLASH_REASONS,
+    ActiveCourseExists,
     BookingConflict,
     BookingError,
     Clash,
@@ -39,6 +41,16 @@ from scheduling.services.errors import (
 # A session a week cannot take (a closure, time off) is added after the course, at most this
 # many weeks later; past that the clinic must decide.
 CATCH_UP_WEEKS = 4
+BACK_TO_BACK = "back to back with another session of this patient"
+
+
+def active_course_of(patient: Patient) -> TreatmentCourse | None:
+    """Return the patient's most recent active course, or None."""
+    return (
+        TreatmentCourse.objects.filter(patient=patient, status=TreatmentCourse.Status.ACTIVE)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
 
 
 def course_plan(
@@ -84,11 +96,16 @@ def course_book(
     red_flag_override: str = "",
     slots: Sequence[datetime] | None = None,
     today: date | None = None,
+    another_course: bool = False,
+    another_course_reason: str = "",
+    back_to_back: bool = False,
 ) -> TreatmentCourse:
     """Book a whole course in one transaction and return it.
 
-    Raise BookingError for bad input and BookingConflict when a session clashes; in both cases
-    nothing is stored.
+    A patient with an active course gets a second one only with `another_course` (the front
+    desk has seen the first one) and a session that touches another of the patient's sessions
+    only with `back_to_back`. Raise BookingError for bad input, ActiveCourseExists and
+    BookingConflict for those two and for clashes; in every case nothing is stored.
     """
     _check_clinical_screening(condition, red_flags, red_flag_override, by)
     arguments = {
@@ -105,7 +122,14 @@ def course_book(
     try:
         with transaction.atomic():
             request = _request(**arguments)
+            # Locked so two receptionists cannot both book a "first" course for the patient.
+            Patient.objects.select_for_update().filter(pk=patient.pk).first()
+            existing = active_course_of(patient)
+            if existing is not None and not another_course:
+                raise ActiveCourseExists(existing)
             planned = _sessions_to_book(request, slots)
+            if not back_to_back:
+                _refuse_back_to_back(patient, planned)
             course = TreatmentCourse.objects.create(
                 patient=patient,
                 practitioner_id=planned[0].practitioner_id,
@@ -117,6 +141,7 @@ def course_book(
                 weekdays=sorted(weekdays or []),
                 preferred_time=time,
                 created_by=by,
+                another_course_reason=another_course_reason.strip()[:200] if existing else "",
             )
             appointments = Appointment.objects.bulk_create(
                 Appointment(
@@ -238,6 +263,27 @@ def _sessions_to_book(request, slots) -> list[PlannedSession]:
             [Clash(None, gap.week_of.isoformat(), gap.reason) for gap in plan.unfilled],
         )
     return list(plan.sessions)
+
+
+def _refuse_back_to_back(patient: Patient, planned: Sequence[PlannedSession]) -> None:
+    """Refuse sessions that start as another of the patient's sessions ends, or end as one
+    starts: the database allows them, but two treatments in a row are seldom meant."""
+    touching = Appointment.objects.active().filter(
+        Q(ends_at__in=[s.start for s in planned]) | Q(starts_at__in=[s.end for s in planned]),
+        patient=patient,
+    )
+    edges = {t for row in touching.values_list("starts_at", "ends_at") for t in row}
+    clashes = [
+        Clash(session.number, session.start, BACK_TO_BACK)
+        for session in planned
+        if session.start in edges or session.end in edges
+    ]
+    if clashes:
+        raise BookingConflict(
+            "Some sessions run straight on from another session of this patient. Confirm that "
+            "back-to-back sessions are meant, or choose other times.",
+            clashes,
+        )
 
 
 def _raise_for_problems(problems: list[tuple[int, str]], slots: Sequence[datetime]) -> None:

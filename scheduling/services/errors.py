@@ -40,6 +40,15 @@ class Clash:
         return f"{what} ({when}): {self.reason}"
 
 
+class ActiveCourseExists(Exception):
+    """The patient already has an active course; booking another needs the receptionist to say
+    so (and why). Nothing was stored."""
+
+    def __init__(self, course):
+        self.course = course
+        super().__init__(f"The patient already has an active course (#{course.pk}).")
+
+
 class BookingConflict(Exception):
     """A valid request that clashes with existing bookings. Nothing was stored."""
 

@@ -7,7 +7,7 @@ barrier so their transactions really overlap.
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -85,14 +85,15 @@ def patients(count: int) -> list[Patient]:
     ]
 
 
-def booking(patient, practitioner, by):
+def booking(patient, practitioner, by, *, slots=SLOTS, another_course=False):
     return lambda: course_book(
         patient=patient,
         practitioner=practitioner,
         start_date=date(2027, 3, 1),
         condition="sciatica",
-        slots=SLOTS,
+        slots=slots,
         by=by,
+        another_course=another_course,
     )
 
 
@@ -118,9 +119,23 @@ def test_one_patient_with_sixteen_practitioners_one_wins(clinic, rooms, patient,
     for room_number in range(3, 3 + THREADS):
         Room.objects.create(name=f"Room {room_number}")
     practitioners = [practitioner_named(f"Practitioner {n}") for n in range(THREADS)]
-    outcome = race([booking(patient, p, receptionist) for p in practitioners])
+    outcome = race([booking(patient, p, receptionist, another_course=True) for p in practitioners])
     assert_exactly_one_wins(outcome)
     assert overlapping_pairs("patient") == 0
+
+
+def test_two_first_courses_for_one_patient_at_once_leave_one(clinic, rooms, patient, receptionist):
+    later = [slot + timedelta(hours=3) for slot in SLOTS]
+    first, second = practitioner_named("Practitioner A"), practitioner_named("Practitioner B")
+    outcome = race(
+        [
+            booking(patient, first, receptionist),
+            booking(patient, second, receptionist, slots=later),
+        ]
+    )
+    assert len(outcome["booked"]) == 1
+    assert [type(e).__name__ for e in outcome["error"]] == ["ActiveCourseExists"]
+    assert TreatmentCourse.objects.filter(patient=patient).count() == 1
 
 
 def test_one_room_shared_by_sixteen_bookings_one_wins(clinic, receptionist):

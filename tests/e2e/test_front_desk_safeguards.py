@@ -1,0 +1,74 @@
+"""What a real front desk would trip over, tried in Chromium: booking a second course for a
+patient who already has one."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from scheduling.models import TreatmentCourse
+from scheduling.services import course_book
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+SIZES = {"desktop": (1366, 900), "phone": (390, 844)}
+
+
+def next_monday() -> date:
+    today = timezone.localdate()
+    return today + timedelta(days=7 - today.weekday())
+
+
+def shot(page, name: str) -> None:
+    folder = settings.VAR_DIR / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def fill_course(page, monday: date, practitioner: str, time: str) -> None:
+    page.get_by_label("Condition").select_option("sciatica")
+    page.get_by_label("Practitioner", exact=True).select_option(label=practitioner)
+    page.get_by_label("Start date").fill(monday.isoformat())
+    page.get_by_label("Mon").check()
+    page.get_by_label("Thu").check()
+    page.get_by_label("Time").fill(time)
+    page.get_by_role("button", name="Preview sessions").click()
+
+
+def test_a_second_course_asks_why_and_books_only_when_told(
+    log_in, live_server, receptionist, practitioner, other_practitioner, patient, rooms
+):
+    monday = next_monday()
+    first = course_book(
+        patient=patient,
+        practitioner=practitioner,
+        start_date=monday,
+        weekdays=[0, 3],
+        condition="sciatica",
+        by=receptionist,
+    )
+    page = log_in("rosa")
+    page.goto(f"{live_server.url}/courses/new/?patient={patient.pk}")
+    fill_course(page, monday, "David Okafor", "15:00")
+
+    warning = page.locator("#existing-course")
+    warning.wait_for()
+    assert "already has an active course" in warning.inner_text()
+    assert warning.get_by_role("link").get_attribute("href") == f"/courses/{first.pk}/"
+    for name, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        shot(page, f"booking-preview-another-course-{name}")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+    page.get_by_role("button", name="Confirm booking").click()
+    page.get_by_text("Tick this box and give a reason").wait_for()
+    assert TreatmentCourse.objects.filter(patient=patient).count() == 1
+
+    page.get_by_label("Book another course alongside the active one").check()
+    page.get_by_label("Why another course").fill("The other hip")
+    page.get_by_role("button", name="Confirm booking").click()
+    page.get_by_text("Booked 8 sessions.").wait_for()
+    second = TreatmentCourse.objects.exclude(pk=first.pk).get(patient=patient)
+    assert second.another_course_reason == "The other hip"
