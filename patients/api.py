@@ -3,20 +3,31 @@ from __future__ import annotations
 from datetime import date
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from clinic.audit import audit_log, changed_fields_detail
 from clinic.roles import ALL_ROLES
-from patients.models import Patient
+from patients.models import Patient, tidy_name
 from patients.phones import InvalidPhone, normalise_phone
-from patients.selectors import patient_search
+from patients.selectors import patient_search, possible_duplicates
 
 
 class PatientSerializer(serializers.ModelSerializer):
     sms_consent = serializers.BooleanField(required=False, default=False)
     phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    confirm_new = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="Register even though possible duplicates exist (answered 409 otherwise).",
+    )
 
     class Meta:
         model = Patient
@@ -31,6 +42,7 @@ class PatientSerializer(serializers.ModelSerializer):
             "sms_consent",
             "sms_consent_at",
             "sms_opted_out_at",
+            "confirm_new",
         ]
         read_only_fields = ["sms_consent_at", "sms_opted_out_at"]
 
@@ -38,6 +50,12 @@ class PatientSerializer(serializers.ModelSerializer):
         if value and not date(1900, 1, 1) <= value <= timezone.localdate():
             raise serializers.ValidationError("The date of birth is in the future or before 1900.")
         return value
+
+    def validate_first_name(self, value: str) -> str:
+        return tidy_name(value)
+
+    def validate_last_name(self, value: str) -> str:
+        return tidy_name(value)
 
     def validate_phone(self, value: str) -> str:
         try:
@@ -61,14 +79,29 @@ class PatientSerializer(serializers.ModelSerializer):
             instance.set_sms_consent(attrs.pop("sms_consent"), at=timezone.now())
 
     def create(self, validated_data):
+        validated_data.pop("confirm_new", None)
         patient = Patient(**{k: v for k, v in validated_data.items() if k != "sms_consent"})
         self._apply_consent(patient, validated_data)
         patient.save()
         return patient
 
     def update(self, instance, validated_data):
+        validated_data.pop("confirm_new", None)
         self._apply_consent(instance, validated_data)
         return super().update(instance, validated_data)
+
+
+class DuplicateSerializer(serializers.ModelSerializer):
+    match = serializers.ChoiceField(choices=["phone", "email", "name"], read_only=True)
+
+    class Meta:
+        model = Patient
+        fields = ["id", "first_name", "last_name", "date_of_birth", "match"]
+
+
+class PossibleDuplicatesSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    possible_duplicates = DuplicateSerializer(many=True)
 
 
 @extend_schema_view(
@@ -96,6 +129,39 @@ class PatientViewSet(
         patient = self.get_object()
         audit_log(user=request.user, action="view", obj=patient, request=request)
         return Response(self.get_serializer(patient).data)
+
+    @extend_schema(
+        responses={
+            201: PatientSerializer,
+            409: OpenApiResponse(
+                PossibleDuplicatesSerializer,
+                description="Someone like this is registered; send confirm_new to add anyway",
+            ),
+        }
+    )
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not data.get("confirm_new"):
+            matches = possible_duplicates(
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data.get("email", ""),
+                phone=data.get("phone", ""),
+            )
+            if matches:
+                body = {
+                    "detail": "This patient may already be registered. Send "
+                    '"confirm_new": true to register them anyway.',
+                    "possible_duplicates": [
+                        {**DuplicateSerializer(patient).data, "match": match}
+                        for patient, match in matches
+                    ],
+                }
+                return Response(body, status=status.HTTP_409_CONFLICT)
+        self.perform_create(serializer)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
 
     def perform_create(self, serializer):
         patient = serializer.save()

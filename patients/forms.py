@@ -5,8 +5,9 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from patients.models import Patient
+from patients.models import Patient, tidy_name
 from patients.phones import InvalidPhone, normalise_phone
+from patients.selectors import possible_duplicates
 
 
 class PatientForm(forms.ModelForm):
@@ -30,27 +31,22 @@ class PatientForm(forms.ModelForm):
 
     not_a_duplicate = forms.BooleanField(
         required=False,
-        label="This is a different person with the same name and date of birth",
+        label="This is a different person from everyone listed above",
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sms_consent"].initial = self.instance.sms_consent
-        self.namesakes: list[Patient] = []
-        if not self.data.get("not_a_duplicate") and not self._namesake_possible():
+        # Patients who may be the same person, each with what matched; shown above the form.
+        self.possible_duplicates: list[tuple[Patient, str]] = []
+        if not self.data.get("not_a_duplicate"):
             del self.fields["not_a_duplicate"]
 
-    def _namesake_possible(self) -> bool:
-        """Show the "different person" box only once a namesake has been found."""
-        return (
-            bool(self.data)
-            and Patient.objects.filter(
-                first_name__iexact=self.data.get("first_name", "").strip(),
-                last_name__iexact=self.data.get("last_name", "").strip(),
-            )
-            .exclude(pk=self.instance.pk)
-            .exists()
-        )
+    def clean_first_name(self) -> str:
+        return tidy_name(self.cleaned_data["first_name"])
+
+    def clean_last_name(self) -> str:
+        return tidy_name(self.cleaned_data["last_name"])
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
@@ -68,7 +64,7 @@ class PatientForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        self._check_for_namesakes(cleaned)
+        self._check_for_duplicates(cleaned)
         channel = cleaned.get("preferred_channel")
         if channel == "sms" and not cleaned.get("phone") and "phone" not in self.errors:
             self.add_error("phone", "A phone number is needed for text messages.")
@@ -78,22 +74,29 @@ class PatientForm(forms.ModelForm):
             self.add_error("email", "An email address is needed for email messages.")
         return cleaned
 
-    def _check_for_namesakes(self, cleaned) -> None:
-        """Stop a second record for the same person (same names and date of birth) unless the
-        receptionist confirms it is someone else: two records split one patient's history."""
-        if not cleaned.get("date_of_birth") or cleaned.get("not_a_duplicate"):
+    def _check_for_duplicates(self, cleaned) -> None:
+        """Stop a second record for the same person (same phone, same email, or the same names
+        ignoring case and accents) unless the receptionist confirms it is someone else: two
+        records split one patient's history."""
+        if cleaned.get("not_a_duplicate") or not cleaned.get("last_name"):
             return
-        self.namesakes = list(
-            Patient.objects.filter(
-                first_name__iexact=cleaned.get("first_name", ""),
-                last_name__iexact=cleaned.get("last_name", ""),
-                date_of_birth=cleaned["date_of_birth"],
-            ).exclude(pk=self.instance.pk)[:5]
+        changed = {"first_name", "last_name", "email", "phone"} & set(self.changed_data)
+        if self.instance.pk and not changed:
+            return
+        self.possible_duplicates = possible_duplicates(
+            first_name=cleaned.get("first_name", ""),
+            last_name=cleaned.get("last_name", ""),
+            email=cleaned.get("email", ""),
+            phone=cleaned.get("phone", ""),
+            exclude=self.instance,
         )
-        if self.namesakes:
+        if self.possible_duplicates:
+            self.fields["not_a_duplicate"] = forms.BooleanField(
+                required=False, label="This is a different person from everyone listed above"
+            )
             raise forms.ValidationError(
-                "A patient with this name and date of birth is already registered. Open their "
-                "record below, or tick the box if this is a different person."
+                "This patient may already be registered (listed above). Open their record, or "
+                "tick the box if this is a different person."
             )
 
     def save(self, commit: bool = True) -> Patient:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 from django.db import models
@@ -9,6 +10,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import validate_timezone
+
+
+def name_key(first_name: str, last_name: str) -> str:
+    """Return the names as one comparable key: lower case, accents and punctuation dropped
+    ("Ana López-Díaz" -> "ana lopez diaz"), so "ana lopez" finds "Ana López"."""
+    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
+    letters = "".join(ch if ch.isalnum() else " " for ch in text if not unicodedata.combining(ch))
+    return " ".join(letters.casefold().split())
+
+
+def tidy_name(name: str) -> str:
+    """Return a name as typed when it has capitals where the typist meant them ("McDonald",
+    "de la Cruz"), else title-cased once ("ana" or "ANA" -> "Ana")."""
+    name = " ".join(name.split())
+    if name and (name.islower() or name.isupper()):
+        return name.title()
+    return name
 
 
 class Channel(models.TextChoices):
@@ -24,7 +42,9 @@ class Patient(models.Model):
     last_name = models.CharField(max_length=80)
     date_of_birth = models.DateField(null=True, blank=True)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=20, blank=True, help_text="Stored in E.164 form.")
+    phone = models.CharField(
+        max_length=20, blank=True, help_text="Mobile number for texts, in any common form."
+    )
     preferred_channel = models.CharField(
         max_length=8, choices=Channel.choices, default=Channel.EMAIL
     )
@@ -39,6 +59,8 @@ class Patient(models.Model):
         validators=[validate_timezone],
         help_text="Blank means the clinic's time zone.",
     )
+    # The names folded for comparison (see name_key), kept in step by save().
+    name_key = models.CharField(max_length=170, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -47,6 +69,14 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.name_key = name_key(self.first_name, self.last_name)
+        if "update_fields" in kwargs and kwargs["update_fields"] is not None:
+            fields = set(kwargs["update_fields"])
+            if fields & {"first_name", "last_name"}:
+                kwargs["update_fields"] = fields | {"name_key"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("patient-detail", args=[self.pk])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 DEFAULT_REGION = "US"
@@ -16,6 +18,9 @@ def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str:
     text = (text or "").strip()
     if not text:
         return ""
+    if re.search(r"[^\W\d_]", text):
+        # phonenumbers reads "212-555-CALL" as a keypad word; a patient's number is digits.
+        raise InvalidPhone(f"“{text}” has letters in it: type the number in digits.")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

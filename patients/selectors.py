@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from patients.models import Patient
+from patients.models import Patient, name_key
 from patients.phones import InvalidPhone, normalise_phone
 
 
@@ -30,3 +30,24 @@ def patient_search(query: str) -> QuerySet[Patient]:
     elif len(digits) >= 4:
         match |= Q(phone__contains=digits)
     return patients.filter(match)
+
+
+def possible_duplicates(
+    *, first_name: str, last_name: str, email: str = "", phone: str = "", exclude=None
+) -> list[tuple[Patient, str]]:
+    """Return patients who may be the same person, with what matched ("phone", "email" or
+    "name": the names ignoring case and accents), strongest match first; at most ten."""
+    checks = [("phone", Q(phone=phone) if phone else None)]
+    checks.append(("email", Q(email__iexact=email.strip()) if email.strip() else None))
+    key = name_key(first_name, last_name)
+    checks.append(("name", Q(name_key=key) if key else None))
+    found: dict[int, tuple[Patient, str]] = {}
+    for match, condition in checks:
+        if condition is None:
+            continue
+        candidates = Patient.objects.filter(condition)
+        if exclude is not None and exclude.pk:
+            candidates = candidates.exclude(pk=exclude.pk)
+        for patient in candidates.order_by("pk")[:10]:
+            found.setdefault(patient.pk, (patient, match))
+    return list(found.values())[:10]

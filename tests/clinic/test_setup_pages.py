@@ -39,8 +39,8 @@ def test_valid_opening_hours_are_saved(client_as, manager):
 
 
 def test_unparseable_clinic_phone_is_a_form_error(client_as, manager):
-    response = client_as(manager).post("/setup/clinic/", hours_post([], phone="call us"))
-    assert "is not a phone number" in response.content.decode()
+    response = client_as(manager).post("/setup/clinic/", hours_post([], phone="555-CALL-US"))
+    assert "has letters in it: type the number in digits" in response.content.decode()
 
 
 def test_closure_ending_before_it_starts_is_a_form_error(client_as, manager):

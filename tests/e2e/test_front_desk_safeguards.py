@@ -72,3 +72,30 @@ def test_a_second_course_asks_why_and_books_only_when_told(
     page.get_by_text("Booked 8 sessions.").wait_for()
     second = TreatmentCourse.objects.exclude(pk=first.pk).get(patient=patient)
     assert second.another_course_reason == "The other hip"
+
+
+def test_a_new_patient_like_one_registered_is_shown_before_saving(
+    log_in, live_server, receptionist, patient
+):
+    page = log_in("rosa")
+    page.goto(f"{live_server.url}/patients/new/")
+    page.get_by_label("First name").fill("ana")
+    page.get_by_label("Last name").fill("lopez")
+    page.get_by_label("Preferred channel").select_option("none")
+    page.get_by_label("Phone").fill("212-555-CALL")
+    page.get_by_role("button", name="Save patient").click()
+    page.get_by_text("has letters in it: type the number in digits").wait_for()
+
+    page.get_by_label("Phone").fill(patient.phone)
+    page.get_by_role("button", name="Save patient").click()
+    duplicates = page.locator("#possible-duplicates")
+    duplicates.wait_for()
+    assert duplicates.get_by_role("link").get_attribute("href") == f"/patients/{patient.pk}/"
+    assert "same phone" in duplicates.inner_text()
+    shot(page, "new-patient-possible-duplicate-desktop")
+    assert patient.__class__.objects.count() == 1
+
+    page.get_by_label("This is a different person from everyone listed above").check()
+    page.get_by_role("button", name="Save patient").click()
+    page.get_by_role("heading", name="Ana Lopez").wait_for()
+    assert patient.__class__.objects.count() == 2

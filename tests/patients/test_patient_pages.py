@@ -25,9 +25,9 @@ def test_receptionist_registers_a_patient(client_as, receptionist):
 
 
 def test_unparseable_phone_is_a_form_error_naming_the_field(client_as, receptionist):
-    response = client_as(receptionist).post("/patients/new/", FORM | {"phone": "abc"})
+    response = client_as(receptionist).post("/patients/new/", FORM | {"phone": "--"})
     assert response.status_code == 200
-    assert response.context["form"].errors["phone"] == ["“abc” is not a phone number."]
+    assert response.context["form"].errors["phone"] == ["“--” is not a phone number."]
     assert Patient.objects.count() == 0
 
 
@@ -84,7 +84,7 @@ def test_registering_the_same_person_twice_asks_first(client_as, receptionist, p
     twin = FORM | {"first_name": "ana", "last_name": "LOPEZ", "date_of_birth": "1961-04-12"}
     response = client_as(receptionist).post("/patients/new/", twin)
     page = response.content.decode()
-    assert "A patient with this name and date of birth is already registered." in page
+    assert "This patient may already be registered" in page
     assert f'href="/patients/{patient.pk}/"' in page
     assert Patient.objects.count() == 1
     confirmed = client_as(receptionist).post("/patients/new/", twin | {"not_a_duplicate": "on"})
