@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,7 @@ from scheduling.models import Appointment, TreatmentCourse
 from scheduling.schedule import needs_attention, week_calendar
 from scheduling.services.courses import BACK_TO_BACK, CATCH_UP_WEEKS, active_course_of
 from scheduling.services.errors import ActiveCourseExists, BookingConflict, BookingError
+from scheduling.wording import describe_problem, problem_words, when_label
 
 
 @role_required(*FRONT_DESK_ROLES)
@@ -33,7 +35,16 @@ def course_new(request):
     context = {"form": form, "patient": _patient_from(form, request)}
     if request.method == "POST" and form.is_valid():
         try:
-            if "book" in request.POST:
+            if "check" in request.POST and _typed_slots(request.POST):
+                # Enter in a session's field: check what is on screen, keep every edit.
+                clashes = services.course_check(
+                    **form.service_arguments(), slots=_slots_from(request.POST)
+                )
+                context["row_errors"] = _by_session(clashes, form)
+                context["checked"] = not clashes
+                context["plan"] = _safe_plan(form)
+                context["typed"] = _typed_slots(request.POST)
+            elif "book" in request.POST:
                 course = services.course_book(
                     **form.service_arguments(),
                     condition=form.cleaned_data["condition"],
@@ -47,20 +58,27 @@ def course_new(request):
                 )
                 messages.success(request, f"Booked {course.appointments.count()} sessions.")
                 return redirect(course)
-            context["plan"] = services.course_plan(**form.service_arguments())
+            else:
+                context["plan"] = services.course_plan(**form.service_arguments())
         except BookingError as exc:
-            for field, errors in exc.errors.items():
-                form.add_error(field if field in form.fields else None, errors)
-            context["row_errors"] = _by_session(exc.clashes)
+            if exc.clashes:
+                form.add_error(
+                    None, "Some sessions cannot be booked as shown: see the marked rows."
+                )
+            else:
+                for field, errors in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            context["row_errors"] = _by_session(exc.clashes, form)
         except BookingConflict as exc:
             context["conflict"] = exc
-            context["row_errors"] = _by_session(exc.clashes)
+            context["row_errors"] = _by_session(exc.clashes, form)
+            context["week_problems"] = [c for c in exc.clashes if not c.number]
             context["ask_back_to_back"] = any(c.reason == BACK_TO_BACK for c in exc.clashes)
         except ActiveCourseExists:
             form.add_error(
                 "another_course", "Tick this box and give a reason to book another course."
             )
-        if "book" in request.POST and "plan" not in context:
+        if ("book" in request.POST or "check" in request.POST) and "plan" not in context:
             context["plan"] = _safe_plan(form)
             # Keep what the receptionist typed in the preview, not the planner's proposal.
             context["typed"] = _typed_slots(request.POST)
@@ -73,10 +91,21 @@ def course_new(request):
     return render(request, "scheduling/course_new.html", context)
 
 
-def _by_session(clashes) -> dict[int, list[str]]:
+def _by_session(clashes, form) -> dict[int, list[str]]:
+    """Return each session's problems in the clinic's words, by session number."""
+    patient = form.cleaned_data.get("patient")
     rows: dict[int, list[str]] = {}
     for clash in clashes:
-        if clash.number:
+        if clash.number and isinstance(clash.start, datetime):
+            rows.setdefault(clash.number, []).append(
+                describe_problem(
+                    clash.reason,
+                    start=clash.start,
+                    practitioner=form.cleaned_data.get("practitioner"),
+                    patient_name=patient.first_name if patient else "the patient",
+                )
+            )
+        elif clash.number:
             rows.setdefault(clash.number, []).append(clash.reason)
     return rows
 
@@ -136,12 +165,17 @@ def course_detail(request, pk: int):
         .order_by("number", "starts_at")
     )
     booked_numbers = {a.number for a in appointments if a.is_active}
+    row_errors = _row_messages(request)
+    moving = as_id(request.GET.get("moving", ""))
     for appointment in appointments:
         appointment.is_today = appointment.starts_at.astimezone(tz).date() == today
         appointment.has_started = appointment.starts_at <= timezone.now()
         appointment.needs_makeup = not appointment.is_active and (
             appointment.number not in booked_numbers
         )
+        appointment.row_errors = row_errors.get(appointment.pk, [])
+        if appointment.pk == moving and appointment.row_errors:
+            appointment.typed_start = request.GET.get("start", "")[:20]
     return render(
         request,
         "scheduling/course_detail.html",
@@ -156,22 +190,66 @@ def course_detail(request, pk: int):
     )
 
 
+def _row_messages(request) -> dict[int, list[str]]:
+    """Return the messages meant for one session's row (tagged row-<id>), by session id."""
+    rows: dict[int, list[str]] = {}
+    for message in messages.get_messages(request):
+        for tag in message.extra_tags.split():
+            if tag.startswith("row-") and tag[4:].isdigit():
+                rows.setdefault(int(tag[4:]), []).append(message.message)
+    return rows
+
+
 @require_POST
 @role_required(*FRONT_DESK_ROLES)
 def appointment_action(request, pk: int, action: str):
     """Move, cancel, check in, mark a no-show or book a make-up, then go back to the course."""
     appointment = get_object_or_404(Appointment, pk=pk)
+    back = request.POST.get("next", "")
+    back = back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else ""
+    # A refused move or make-up is shown on its own row of the course page, typed time kept.
+    on_row = action in ("move", "makeup") and not back
+    tags = f"row-{appointment.pk}" if on_row else ""
     try:
         _act(request, appointment, action)
     except BookingError as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        text = " ".join(m for ms in exc.errors.values() for m in ms)
+        messages.error(request, text, extra_tags=tags)
     except BookingConflict as exc:
-        details = "; ".join(str(clash) for clash in exc.clashes)
-        messages.error(request, f"{exc.detail} {details}")
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        messages.error(request, _refusal(exc, appointment), extra_tags=tags)
+    else:
+        on_row = False
+    if back:
         return redirect(back)
+    if on_row:
+        typed = urlencode({"moving": appointment.pk, "start": request.POST.get("start", "")[:20]})
+        return redirect(f"{appointment.course.get_absolute_url()}?{typed}#move-{appointment.pk}")
     return redirect(appointment.course)
+
+
+def _refusal(exc: BookingConflict, appointment: Appointment) -> str:
+    """Return why a session cannot go where asked, in the clinic's words."""
+    clinic = Clinic.load()
+    by_time: dict[datetime, list[str]] = {}
+    for clash in exc.clashes:
+        if isinstance(clash.start, datetime):
+            by_time.setdefault(clash.start, []).append(
+                problem_words(
+                    clash.reason,
+                    start=clash.start,
+                    end=clash.start + (appointment.ends_at - appointment.starts_at),
+                    practitioner=appointment.practitioner,
+                    patient_name=appointment.patient.first_name,
+                    clinic=clinic,
+                )
+            )
+    if not by_time:
+        return exc.detail
+    head = "The session was not moved" if appointment.is_active else "No make-up was booked"
+    reasons = [
+        f"{when_label(start, clinic.tz)}: {'; '.join(words)}" for start, words in by_time.items()
+    ]
+    return f"{head}. " + " ".join(reasons) + "."
 
 
 def _act(request, appointment: Appointment, action: str) -> None:

@@ -10,7 +10,7 @@ from scheduling.services.appointments import (
     appointment_reschedule,
     makeup_slots,
 )
-from scheduling.services.courses import course_book, course_cancel, course_plan
+from scheduling.services.courses import course_book, course_cancel, course_check, course_plan
 from scheduling.services.errors import BookingConflict, BookingError, Clash
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "appointment_reschedule",
     "course_book",
     "course_cancel",
+    "course_check",
     "course_plan",
     "makeup_slots",
 ]

@@ -242,7 +242,7 @@ def _course_rule_problems(request, others: list[Appointment], start: datetime) -
     too_close = sorted(d for d in other_days if abs((d - day).days) < rule.min_gap_days)
     if too_close:
         problems.append(
-            f"less than {rule.min_gap_days} days from the session on {too_close[0]:%a %b %-d}"
+            f"less than {rule.min_gap_days} days from the session on {too_close[0]:%a %-d %b}"
         )
     return problems
 

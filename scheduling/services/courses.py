@@ -81,6 +81,39 @@ def course_plan(
         raise BookingError({"non_field_errors": [str(exc)]}) from None
 
 
+def course_check(
+    *,
+    patient: Patient,
+    practitioner: Practitioner | None,
+    start_date: date,
+    slots: Sequence[datetime],
+    weekdays: Sequence[int] | None = None,
+    time: time | None = None,
+    sessions: int = 8,
+    per_week: int = 2,
+    today: date | None = None,
+) -> list[Clash]:
+    """Return what would stop these exact slots from being booked (the same checks as
+    `course_book`); store nothing."""
+    request = _request(
+        patient=patient,
+        practitioner=practitioner,
+        start_date=start_date,
+        weekdays=weekdays,
+        preferred_time=time,
+        sessions=sessions,
+        per_week=per_week,
+        today=today,
+    )
+    try:
+        _sessions_to_book(request, slots)
+    except (BookingError, BookingConflict) as exc:
+        if not exc.clashes:
+            raise
+        return list(exc.clashes)
+    return []
+
+
 def course_book(
     *,
     patient: Patient,

@@ -99,3 +99,46 @@ def test_a_new_patient_like_one_registered_is_shown_before_saving(
     page.get_by_role("button", name="Save patient").click()
     page.get_by_role("heading", name="Ana Lopez").wait_for()
     assert patient.__class__.objects.count() == 2
+
+
+def test_enter_in_a_session_keeps_the_edit_and_errors_sit_on_their_rows(
+    log_in, live_server, receptionist, practitioner, patient, rooms
+):
+    monday = next_monday()
+    page = log_in("rosa")
+    page.goto(f"{live_server.url}/courses/new/?patient={patient.pk}")
+    fill_course(page, monday, "Mei Chen", "10:00")
+    third = page.get_by_label("Session 3 date and time")
+    wanted = f"{(monday + timedelta(days=7)).isoformat()}T07:00"  # before the clinic opens
+    third.fill(wanted)
+    third.press("Enter")
+    page.get_by_text("outside opening hours: the clinic is open").wait_for()
+    assert page.get_by_label("Session 3 date and time").input_value() == wanted
+    row = page.locator("#preview tbody tr").nth(2)
+    assert "07:00: outside opening hours" in row.inner_text()
+    assert TreatmentCourse.objects.count() == 0
+    for name, (width, height) in SIZES.items():
+        page.set_viewport_size({"width": width, "height": height})
+        shot(page, f"booking-preview-row-error-{name}")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+    page.get_by_label("Session 3 date and time").fill(f"{wanted[:-5]}10:00")
+    page.get_by_role("button", name="Confirm booking").click()
+    page.get_by_text("Booked 8 sessions.").wait_for()
+
+    course = TreatmentCourse.objects.get()
+    fourth = course.appointments.get(number=4)
+    page.locator(f"#sessions button[data-bs-target='#move-{fourth.pk}']").click()
+    moved = page.locator(f"#start-{fourth.pk}")
+    moved.wait_for()
+    friday = monday + timedelta(days=4)  # a third session in the first week
+    moved.fill(f"{friday.isoformat()}T10:00")
+    page.locator(f"#move-{fourth.pk}").get_by_role("button", name="Save").click()
+    error = page.locator(f"#move-{fourth.pk} [role=alert]")
+    error.wait_for()
+    assert "The session was not moved" in error.inner_text()
+    assert "that week would have more than 2 sessions" in error.inner_text()
+    assert page.locator(f"#start-{fourth.pk}").input_value() == f"{friday.isoformat()}T10:00"
+    shot(page, "course-move-refused-desktop")
+    fourth.refresh_from_db()
+    assert fourth.starts_at.astimezone(timezone.get_current_timezone()).day != friday.day

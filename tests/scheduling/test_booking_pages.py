@@ -96,10 +96,10 @@ def test_a_clashing_edit_is_shown_and_nothing_is_booked(
     slots["slot-2"] = "2027-03-05T11:00"
     response = client_as(receptionist).post("/courses/new/", form | slots | {"book": "1"})
     page = response.content.decode()
-    assert "Session 2 (2027-03-05T11:00:00-05:00): practitioner busy" in page
-    # The receptionist's edit stays in the preview, with the problem beside it.
+    assert "2027-03-05T11:00:00" not in page  # no ISO timestamps for the front desk
+    # The receptionist's edit stays in the preview, with the problem in words beside it.
     assert 'name="slot-2" value="2027-03-05T11:00"' in page
-    assert '<div class="invalid-feedback d-block">Practitioner busy</div>' in page
+    assert "<div>Fri 5 Mar, 11:00: Mei Chen is seeing another patient then</div>" in page
     assert TreatmentCourse.objects.count() == 1
 
 
@@ -129,7 +129,17 @@ def test_a_refused_move_is_explained_and_changes_nothing(client_as, receptionist
     response = client.post(
         f"/appointments/{third.pk}/move/", {"start": "2027-03-05T10:00"}, follow=True
     )
-    assert "breaks the course&#x27;s rules" in response.content.decode()
+    page = response.content.decode()
+    # On the moved session's own row, in the clinic's words, with the typed time kept.
+    row = page[page.index(f'id="move-{third.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert "collapse show" in page[page.index(f'id="move-{third.pk}"') - 40 :][:60]
+    assert (
+        "The session was not moved. Fri 5 Mar, 10:00: that week would have more than 2 "
+        "sessions of this course; less than 2 days from the session on Thu 4 Mar." in row
+    )
+    assert 'value="2027-03-05T10:00"' in row
+    assert "2027-03-05T10:00:00" not in page
     assert Appointment.objects.get(pk=third.pk).starts_at == third.starts_at
 
 
@@ -285,3 +295,35 @@ def test_time_off_over_a_booked_session_is_listed_for_a_call(
     assert "1 booked session(s) fall in this time" in response.content.decode()
     page = client_as(receptionist).get("/attention/").content.decode()
     assert "Session 5 on Mon Mar 15 falls in the practitioner&#x27;s time off: move it." in page
+
+
+def test_enter_in_a_session_field_checks_the_edits_and_keeps_them(
+    client_as, receptionist, form, clinic
+):
+    slots = {
+        f"slot-{n}": f"2027-03-{d:02d}T10:00"
+        for n, d in enumerate((1, 4, 8, 11, 15, 18, 22, 25), 1)
+    }
+    slots["slot-3"] = "2027-03-08T07:00"  # before the clinic opens
+    # Pressing Enter submits the form's first button, "check", with what is on screen.
+    response = client_as(receptionist).post("/courses/new/", form | slots | {"check": "1"})
+    page = response.content.decode()
+    assert 'name="slot-3" value="2027-03-08T07:00"' in page
+    hours = clinic.hours_by_weekday()[0]
+    opening = " and ".join(f"{o:%H:%M}–{c:%H:%M}" for o, c in hours)
+    assert f"Mon 8 Mar, 07:00: outside opening hours: the clinic is open {opening} on Mondays" in (
+        page
+    )
+    assert TreatmentCourse.objects.count() == 0
+
+
+def test_checking_free_edits_says_they_can_be_booked(client_as, receptionist, form):
+    slots = {
+        f"slot-{n}": f"2027-03-{d:02d}T11:00"
+        for n, d in enumerate((1, 4, 8, 11, 15, 18, 22, 25), 1)
+    }
+    response = client_as(receptionist).post("/courses/new/", form | slots | {"check": "1"})
+    page = response.content.decode()
+    assert "Every session shown is free" in page
+    assert 'name="slot-8" value="2027-03-25T11:00"' in page
+    assert TreatmentCourse.objects.count() == 0
