@@ -233,6 +233,8 @@ QUIET_HOURS_END = env_hhmm("QUIET_HOURS_END", "08:00")
 SMS_MAX_PER_DAY = env_int("SMS_MAX_PER_DAY", 1, minimum=1)
 SMS_MAX_PER_WEEK = env_int("SMS_MAX_PER_WEEK", 3, minimum=1)
 LATE_CANCEL_HOURS = env_int("LATE_CANCEL_HOURS", 24)
+# The front desk can check a patient in from this many minutes before the session starts.
+CHECK_IN_OPENS_MINUTES = env_int("CHECK_IN_OPENS_MINUTES", 60, minimum=0)
 PATIENT_LINK_MAX_AGE_DAYS = env_int("PATIENT_LINK_MAX_AGE_DAYS", 30, minimum=1)
 FIRST_SESSION_MINUTES = env_int("FIRST_SESSION_MINUTES", 60, minimum=15)
 FOLLOWUP_SESSION_MINUTES = env_int("FOLLOWUP_SESSION_MINUTES", 45, minimum=15)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views.generic import CreateView, TemplateView, UpdateView
 
 from clinic.forms import (
@@ -19,7 +20,12 @@ from clinic.forms import (
 )
 from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
 from clinic.roles import ManagerRequiredMixin, Role, RoleRequiredMixin, has_role, role_required
-from scheduling.schedule import needs_attention, sessions_blocked_by, sessions_on
+from scheduling.schedule import (
+    courses_needing_attention,
+    needs_attention,
+    sessions_blocked_by,
+    sessions_on,
+)
 
 
 class HomeView(RoleRequiredMixin, TemplateView):
@@ -39,7 +45,8 @@ class HomeView(RoleRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         if has_role(self.request.user, Role.RECEPTIONIST, Role.MANAGER):
             context["today"] = sessions_on(Clinic.load().today())
-            context["attention_count"] = len(needs_attention())
+            context["now"] = timezone.now()
+            context["attention_count"] = courses_needing_attention(needs_attention())
         return context
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
@@ -182,6 +184,11 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def check_in_opens_at(self):
+        """Return when the front desk may check the patient in (CHECK_IN_OPENS_MINUTES before)."""
+        return self.starts_at - timedelta(minutes=settings.CHECK_IN_OPENS_MINUTES)
 
     def set_status(self, status: str, *, by, reason: str = "") -> None:
         """Change the status together with who changed it and when."""

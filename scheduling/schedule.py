@@ -95,14 +95,36 @@ def _opening_hours_span(clinic: Clinic) -> list[int]:
 @dataclass(frozen=True)
 class AttentionItem:
     course: TreatmentCourse
-    kind: str  # "no_show", "gap", "short"
+    # "unsettled", "no_show", "closure", "time_off", "gap" or "short"
+    kind: str
     message: str
     appointment: Appointment | None = None
 
+    @property
+    def label(self) -> str:
+        return ATTENTION_LABELS[self.kind]
+
+
+ATTENTION_LABELS = {
+    "unsettled": "no outcome",
+    "no_show": "no-show",
+    "closure": "clinic closed",
+    "time_off": "time off",
+    "gap": "gap",
+    "short": "short",
+}
+
+
+def courses_needing_attention(items: list[AttentionItem]) -> int:
+    """Return how many courses the items are about (a course may have several)."""
+    return len({item.course.pk for item in items})
+
 
 def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
-    """Return the courses someone should call about: a no-show not yet rebooked, a gap of more
-    than a week between sessions, or fewer sessions booked than planned."""
+    """Return what the front desk should settle or call about: a past session with no outcome
+    (never checked in, or checked in but not recorded by the end of its day), a no-show not yet
+    rebooked, a session on a closure or time off, a gap of more than a week between sessions, or
+    fewer sessions booked than planned."""
     now = now or timezone.now()
     tz = Clinic.load().tz
     courses = (
@@ -113,12 +135,13 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
         )
     )
     closures = list(Closure.objects.filter(end_date__gte=today_in(tz, now)))
-    time_off = list(TimeOff.objects.filter(end__gt=now))
+    time_off = list(TimeOff.objects.filter(end__gt=now).select_related("practitioner"))
     items: list[AttentionItem] = []
     for course in courses:
         appointments = list(course.appointments.all())
         active = [a for a in appointments if a.status in Appointment.ACTIVE_STATUSES]
         active_numbers = {a.number for a in active}
+        items += _unsettled(course, appointments, now, tz)
         for missed in appointments:
             if missed.status == Appointment.Status.NO_SHOW and missed.number not in active_numbers:
                 when = missed.starts_at.astimezone(tz)
@@ -145,13 +168,13 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
                 )
         for session in active:
             if session.starts_at > now and session.status in Appointment.UPCOMING_STATUSES:
-                why = _blocked(session, closures, time_off, tz)
+                kind, why = _blocked(session, closures, time_off, tz)
                 if why:
                     when = session.starts_at.astimezone(tz)
                     items.append(
                         AttentionItem(
                             course,
-                            "blocked",
+                            kind,
                             f"Session {session.number} on {when:%a %b %-d} {why}: move it.",
                             session,
                         )
@@ -167,20 +190,37 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
     return items
 
 
-def _blocked(session: Appointment, closures, time_off, tz) -> str:
-    """Say why a booked session can no longer happen as booked, or "" when it can."""
+def _unsettled(course, appointments, now: datetime, tz) -> list[AttentionItem]:
+    """Return the course's past sessions that still have no outcome."""
+    today_starts = datetime.combine(today_in(tz, now), time(), tzinfo=tz)
+    items = []
+    for session in appointments:
+        when = session.starts_at.astimezone(tz)
+        if session.status in Appointment.UPCOMING_STATUSES and session.ends_at <= now:
+            what = "was never checked in: check in and record it, or mark a no-show"
+        elif session.status == Appointment.Status.CHECKED_IN and session.ends_at < today_starts:
+            what = "was checked in but never recorded: ask the practitioner to record it"
+        else:
+            continue
+        message = f"Session {session.number} on {when:%a %b %-d} at {when:%H:%M} {what}."
+        items.append(AttentionItem(course, "unsettled", message, session))
+    return items
+
+
+def _blocked(session: Appointment, closures, time_off, tz) -> tuple[str, str]:
+    """Return the kind and why a booked session can no longer happen as booked, or ("", "")."""
     day = session.starts_at.astimezone(tz).date()
     for closure in closures:
         if closure.start_date <= day <= closure.end_date:
-            return f"falls on a closure ({closure.reason or 'clinic closed'})"
+            return "closure", f"falls on a closure ({closure.reason or 'clinic closed'})"
     for away in time_off:
         if (
             away.practitioner_id == session.practitioner_id
             and away.start < session.ends_at
             and session.starts_at < away.end
         ):
-            return "falls in the practitioner's time off"
-    return ""
+            return "time_off", f"falls in {away.practitioner.name}'s time off"
+    return "", ""
 
 
 def sessions_blocked_by(*, closure: Closure | None = None, time_off: TimeOff | None = None):

@@ -9,7 +9,6 @@ inside `links.claim`, which marks the link used in the same transaction: an acti
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,6 +31,7 @@ from scheduling.records.models import PainReport
 from scheduling.records.services import pain_report_create
 from scheduling.reminders import links, services
 from scheduling.reminders.models import Reminder
+from scheduling.schedule import needs_attention
 from scheduling.services import appointments as visit_services
 from scheduling.services.errors import BookingError
 
@@ -48,15 +48,8 @@ def failed_reminders():
 @role_required(*FRONT_DESK_ROLES)
 def message_list(request):
     failed = failed_reminders().select_related("patient", "appointment").order_by("-due_at")
-    alerts = (
-        Reminder.objects.filter(
-            kind=Reminder.Kind.STAFF_ALERT,
-            status=Reminder.Status.SENT,
-            sent_at__gte=timezone.now() - timedelta(days=7),
-        )
-        .select_related("patient", "appointment")
-        .order_by("-sent_at")
-    )
+    # The same list as Needs attention, so the two pages never disagree.
+    missed = [item for item in needs_attention() if item.kind == "no_show"]
     page = Paginator(failed, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -66,7 +59,7 @@ def message_list(request):
             "paginator": page.paginator,
             "is_paginated": page.has_other_pages(),
             "reminders": page.object_list,
-            "alerts": alerts,
+            "missed": missed,
         },
     )
 

@@ -105,12 +105,20 @@ def appointment_rebook(*, appointment: Appointment, start: datetime, by) -> Appo
 
 
 def appointment_check_in(*, appointment: Appointment, by) -> Appointment:
-    """Mark the patient as arrived; only on the day of the session."""
+    """Mark the patient as arrived; only on the day of the session, from CHECK_IN_OPENS_MINUTES
+    before it starts."""
     with transaction.atomic():
         appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "checked in")
         clinic = Clinic.load()
         if appointment.starts_at.astimezone(clinic.tz).date() != clinic.today():
             raise BookingError("A patient can only be checked in on the day of the session.")
+        opens = appointment.check_in_opens_at
+        if timezone.now() < opens:
+            raise BookingError(
+                f"Check-in for session {appointment.number} opens at "
+                f"{opens.astimezone(clinic.tz):%H:%M}, "
+                f"{settings.CHECK_IN_OPENS_MINUTES} minutes before it starts."
+            )
         appointment.set_status(Appointment.Status.CHECKED_IN, by=by)
         appointment.save()
         audit_log(user=by, action="change", obj=appointment, detail="checked in")

@@ -142,3 +142,38 @@ def test_enter_in_a_session_keeps_the_edit_and_errors_sit_on_their_rows(
     shot(page, "course-move-refused-desktop")
     fourth.refresh_from_db()
     assert fourth.starts_at.astimezone(timezone.get_current_timezone()).day != friday.day
+
+
+def test_home_attention_and_messages_agree_on_the_day(
+    log_in, live_server, receptionist, practitioner, patient, rooms
+):
+    course = course_book(
+        patient=patient,
+        practitioner=practitioner,
+        start_date=next_monday(),
+        weekdays=[0, 3],
+        condition="sciatica",
+        by=receptionist,
+    )
+    # Session 1 took place yesterday and nobody checked the patient in; session 2 was missed.
+    yesterday = timezone.now() - timedelta(days=1)
+    first, second = course.appointments.order_by("number")[:2]
+    first.starts_at, first.ends_at = yesterday, yesterday + timedelta(hours=1)
+    first.save()
+    second.starts_at = yesterday - timedelta(days=2)
+    second.ends_at = second.starts_at + timedelta(minutes=45)
+    second.status = "no_show"
+    second.save()
+
+    page = log_in("rosa")
+    card = page.locator(".card", has_text="Needs attention")
+    assert card.locator(".display-6").inner_text() == "1"
+    page.get_by_role("link", name="See the list").click()
+    settle = page.locator("tr", has_text="was never checked in")
+    settle.wait_for()
+    assert "no outcome" in settle.inner_text()
+    missed = page.locator("tr", has_text="Missed session 2")
+    assert missed.count() == 1
+    shot(page, "needs-attention-desktop")
+    page.get_by_role("link", name="Messages").click()
+    assert page.locator("#missed li", has_text="Missed session 2").count() == 1

@@ -294,7 +294,7 @@ def test_time_off_over_a_booked_session_is_listed_for_a_call(
     )
     assert "1 booked session(s) fall in this time" in response.content.decode()
     page = client_as(receptionist).get("/attention/").content.decode()
-    assert "Session 5 on Mon Mar 15 falls in the practitioner&#x27;s time off: move it." in page
+    assert "Session 5 on Mon Mar 15 falls in Mei Chen&#x27;s time off: move it." in page
 
 
 def test_enter_in_a_session_field_checks_the_edits_and_keeps_them(
