@@ -64,3 +64,14 @@ class RedactClinicalFilter(logging.Filter):
         # Redact the message as it will be printed, placeholders already filled in.
         record.msg, record.args = redact(message), ()
         return True
+
+
+class OneLineForClientErrors(logging.Filter):
+    """Log a refused request (a 4xx: 403, 404...) as one line, without the traceback Django
+    attaches: it is the client's mistake, not the server's, and the terminal fills up otherwise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "django.request" and getattr(record, "status_code", 500) < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -201,6 +201,19 @@ class Closure(models.Model):
             raise ValidationError({"end_date": "A closure cannot end before it starts."})
 
 
+# How the audit log names each kind of object it records.
+AUDIT_OBJECT_NAMES = {
+    "patients.patient": "Patient record",
+    "scheduling.treatmentcourse": "Course",
+    "scheduling.appointment": "Session",
+    "records.sessionrecord": "Session record",
+    "records.painreport": "Pain report",
+    "records.coursereview": "Course review",
+    "clinic.practitioner": "Practitioner",
+    "clinic.calendarfeed": "Calendar feed",
+}
+
+
 class AuditEntry(models.Model):
     """One read or change of a patient's record: who, what, when and from where.
 
@@ -241,6 +254,14 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user or 'unknown user'} {self.action} {self.object_type} {self.object_id}"
+
+    @property
+    def object_label(self) -> str:
+        """Return what was read or changed as staff call it, e.g. "Course 12"."""
+        kind = AUDIT_OBJECT_NAMES.get(self.object_type)
+        if kind is None:
+            kind = self.object_type.rpartition(".")[2].replace("_", " ").capitalize()
+        return f"{kind} {self.object_id}"
 
 
 class CalendarFeed(models.Model):

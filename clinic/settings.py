@@ -94,9 +94,9 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "clinic.apps.LoginLockoutsConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "clinic.apps.AuthenticatorsConfig",
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
@@ -312,7 +312,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own console handler would print each of its lines a second time.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Security
@@ -377,5 +381,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 }
 
 # Logs never carry a condition, pain score or note, even if some code passes one by mistake.
-LOGGING["filters"] = {"redact_clinical": {"()": "clinic.logging.RedactClinicalFilter"}}
-LOGGING["handlers"]["console"]["filters"] = ["redact_clinical"]
+LOGGING["filters"] = {
+    "redact_clinical": {"()": "clinic.logging.RedactClinicalFilter"},
+    "one_line_for_client_errors": {"()": "clinic.logging.OneLineForClientErrors"},
+}
+LOGGING["handlers"]["console"]["filters"] = ["redact_clinical", "one_line_for_client_errors"]

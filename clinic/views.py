@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.generic import CreateView, TemplateView, UpdateView
@@ -152,6 +153,7 @@ def warn_about_blocked_sessions(request, sessions) -> None:
         )
         messages.warning(
             request,
-            f"{len(sessions)} booked session(s) fall in this time and must be moved: {listed}. "
+            f"{len(sessions)} booked {pluralize(len(sessions), 'session falls,sessions fall')} "
+            f"in this time and must be moved: {listed}. "
             "They are listed under Needs attention.",
         )
