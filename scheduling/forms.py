@@ -8,6 +8,7 @@ from patients.models import Patient
 from scheduling.models import Condition, RedFlag
 
 WEEKDAY_CHOICES = [(d.value, d.label[:3]) for d in Weekday]
+SCREENING_ANSWERS = [("no", "No"), ("yes", "Yes")]
 
 
 class CourseForm(forms.Form):
@@ -37,18 +38,6 @@ class CourseForm(forms.Form):
     )
     sessions = forms.IntegerField(min_value=1, max_value=40, initial=8)
     per_week = forms.IntegerField(min_value=1, max_value=7, initial=2, label="Sessions per week")
-    red_flags = forms.MultipleChoiceField(
-        choices=RedFlag.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Red flags screened",
-        help_text="Any red flag calls for referral before booking.",
-    )
-    red_flag_override = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        label="Practitioner's reason to treat despite a red flag",
-    )
     another_course = forms.BooleanField(
         required=False, label="Book another course alongside the active one"
     )
@@ -61,6 +50,27 @@ class CourseForm(forms.Form):
     back_to_back = forms.BooleanField(
         required=False, label="Yes, back-to-back sessions for this patient are meant"
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Red-flag screening: each question answered yes or no before any preview.
+        for flag in RedFlag:
+            self.fields[f"flag_{flag.value}"] = forms.ChoiceField(
+                choices=SCREENING_ANSWERS,
+                widget=forms.RadioSelect,
+                label=flag.label,
+                error_messages={"required": "Ask the patient and answer yes or no."},
+            )
+
+    @property
+    def screening_fields(self):
+        return [self[f"flag_{flag.value}"] for flag in RedFlag]
+
+    def red_flags(self) -> list[str]:
+        """Return the red flags the patient answered yes to."""
+        return [
+            flag.value for flag in RedFlag if self.cleaned_data.get(f"flag_{flag.value}") == "yes"
+        ]
 
     def clean_start_date(self):
         start = self.cleaned_data["start_date"]

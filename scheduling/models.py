@@ -41,9 +41,15 @@ class RedFlag(models.TextChoices):
 
 class TreatmentCourse(models.Model):
     class Status(models.TextChoices):
+        # Booked with a red flag: sessions are held and no message goes out until the treating
+        # practitioner reviews the flag (treats with a reason, or refers out).
+        AWAITING_REVIEW = "awaiting_review", "Awaiting practitioner review"
         ACTIVE = "active", "Active"
         COMPLETED = "completed", "Completed"
         CANCELLED = "cancelled", "Cancelled"
+
+    # A course in one of these is still going: the patient is not given another by mistake.
+    OPEN_STATUSES = (Status.AWAITING_REVIEW, Status.ACTIVE)
 
     class Decision(models.TextChoices):
         CONTINUE = "continue", "Continue"
@@ -62,7 +68,7 @@ class TreatmentCourse(models.Model):
     per_week = models.PositiveSmallIntegerField(default=2)
     weekdays = models.JSONField(default=list, blank=True)
     preferred_time = models.TimeField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     decision = models.CharField(max_length=12, choices=Decision.choices, blank=True)
     decision_note = models.TextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -96,6 +102,10 @@ class TreatmentCourse(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("course-detail", args=[self.pk])
+
+    def get_red_flags_display(self) -> list[str]:
+        labels = dict(RedFlag.choices)
+        return [labels.get(flag, flag) for flag in self.red_flags]
 
 
 class AppointmentQuerySet(models.QuerySet):

@@ -95,7 +95,7 @@ def _opening_hours_span(clinic: Clinic) -> list[int]:
 @dataclass(frozen=True)
 class AttentionItem:
     course: TreatmentCourse
-    # "unsettled", "no_show", "closure", "time_off", "gap" or "short"
+    # "review", "unsettled", "no_show", "closure", "time_off", "gap" or "short"
     kind: str
     message: str
     appointment: Appointment | None = None
@@ -106,6 +106,7 @@ class AttentionItem:
 
 
 ATTENTION_LABELS = {
+    "review": "red-flag review",
     "unsettled": "no outcome",
     "no_show": "no-show",
     "closure": "clinic closed",
@@ -128,7 +129,7 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
     now = now or timezone.now()
     tz = Clinic.load().tz
     courses = (
-        TreatmentCourse.objects.filter(status=TreatmentCourse.Status.ACTIVE)
+        TreatmentCourse.objects.filter(status__in=TreatmentCourse.OPEN_STATUSES)
         .select_related("patient", "practitioner")
         .prefetch_related(
             Prefetch("appointments", queryset=Appointment.objects.order_by("starts_at"))
@@ -141,6 +142,12 @@ def needs_attention(*, now: datetime | None = None) -> list[AttentionItem]:
         appointments = list(course.appointments.all())
         active = [a for a in appointments if a.status in Appointment.ACTIVE_STATUSES]
         active_numbers = {a.number for a in active}
+        if course.status == TreatmentCourse.Status.AWAITING_REVIEW:
+            message = (
+                f"Held for {course.practitioner}'s red-flag review: no message goes out and no "
+                "session can start until then."
+            )
+            items.append(AttentionItem(course, "review", message))
         items += _unsettled(course, appointments, now, tz)
         for missed in appointments:
             if missed.status == Appointment.Status.NO_SHOW and missed.number not in active_numbers:

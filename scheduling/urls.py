@@ -8,6 +8,11 @@ urlpatterns = [
     path("courses/new/", views.course_new, name="course-new"),
     path("courses/<int:pk>/", views.course_detail, name="course-detail"),
     path("courses/<int:pk>/cancel/", views.course_cancel, name="course-cancel"),
+    path(
+        "courses/<int:pk>/red-flag-review/",
+        views.course_red_flag_review,
+        name="course-red-flag-review",
+    ),
     *[
         path(
             f"appointments/<int:pk>/{action}/",

@@ -16,7 +16,14 @@ from clinic.audit import audit_log
 from clinic.inputs import EARLIEST_DATE, LATEST_DATE, as_id
 from clinic.localtime import today_in
 from clinic.models import Clinic, Practitioner, Room
-from clinic.roles import ALL_ROLES, FRONT_DESK_ROLES, has_role, role_required
+from clinic.roles import (
+    ALL_ROLES,
+    CLINICAL_ROLES,
+    FRONT_DESK_ROLES,
+    Role,
+    has_role,
+    role_required,
+)
 from patients.models import Patient
 from scheduling import services
 from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
@@ -48,8 +55,7 @@ def course_new(request):
                 course = services.course_book(
                     **form.service_arguments(),
                     condition=form.cleaned_data["condition"],
-                    red_flags=form.cleaned_data["red_flags"],
-                    red_flag_override=form.cleaned_data["red_flag_override"],
+                    red_flags=form.red_flags(),
                     slots=_slots_from(request.POST) or None,
                     by=request.user,
                     another_course=form.cleaned_data["another_course"],
@@ -183,6 +189,8 @@ def course_detail(request, pk: int):
             "course": course,
             "appointments": appointments,
             "can_act": has_role(request.user, *FRONT_DESK_ROLES),
+            "can_review": has_role(request.user, Role.MANAGER)
+            or (course.practitioner.user_id == request.user.pk),
             "now": timezone.now(),
             "tz": tz,
             "move_form": MoveForm(),
@@ -198,6 +206,28 @@ def _row_messages(request) -> dict[int, list[str]]:
             if tag.startswith("row-") and tag[4:].isdigit():
                 rows.setdefault(int(tag[4:]), []).append(message.message)
     return rows
+
+
+@require_POST
+@role_required(*CLINICAL_ROLES)
+def course_red_flag_review(request, pk: int):
+    """The treating practitioner treats a held course (with a reason) or refers the patient."""
+    course = get_object_or_404(TreatmentCourse, pk=pk)
+    try:
+        services.course_red_flag_review(
+            course=course,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", "")[:2000],
+            by=request.user,
+        )
+    except BookingError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        if request.POST.get("decision") == "treat":
+            messages.success(request, "The course is active: its messages are scheduled.")
+        else:
+            messages.success(request, "The course is cancelled: the patient is referred out.")
+    return redirect(course)
 
 
 @require_POST

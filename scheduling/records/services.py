@@ -161,6 +161,10 @@ def session_record_create(
                     ]
                 }
             )
+        if appointment.course.status == TreatmentCourse.Status.AWAITING_REVIEW:
+            raise BookingError(
+                {"appointment": ["Review the course's red flag before recording a session."]}
+            )
         if SessionRecord.objects.filter(appointment=appointment).exists():
             raise BookingError({"appointment": ["This session is already recorded."]})
         if appointment.starts_at > at:

@@ -45,7 +45,11 @@ def today(request):
     rows = selectors.appointments_for_day(day=day, practitioner=None if everyone else own)
     if not everyone and own is None:
         rows = []
+    held = TreatmentCourse.objects.filter(status=TreatmentCourse.Status.AWAITING_REVIEW)
+    if not everyone:
+        held = held.filter(practitioner=own) if own else held.none()
     context = {
+        "held": held.select_related("patient", "practitioner"),
         "rows": rows,
         "day": day,
         "everyone": everyone,

@@ -10,7 +10,13 @@ from scheduling.services.appointments import (
     appointment_reschedule,
     makeup_slots,
 )
-from scheduling.services.courses import course_book, course_cancel, course_check, course_plan
+from scheduling.services.courses import (
+    course_book,
+    course_cancel,
+    course_check,
+    course_plan,
+    course_red_flag_review,
+)
 from scheduling.services.errors import BookingConflict, BookingError, Clash
 
 __all__ = [
@@ -26,5 +32,6 @@ __all__ = [
     "course_cancel",
     "course_check",
     "course_plan",
+    "course_red_flag_review",
     "makeup_slots",
 ]

@@ -17,7 +17,7 @@ from clinic.audit import audit_log
 from clinic.models import Clinic
 from scheduling import signals
 from scheduling.calendars import course_rule, plan_request
-from scheduling.models import Appointment
+from scheduling.models import Appointment, TreatmentCourse
 from scheduling.planner import PlannedSession, PlanningError, place_slots
 from scheduling.services.errors import (
     BOOKING_HORIZON,
@@ -110,6 +110,10 @@ def appointment_check_in(*, appointment: Appointment, by) -> Appointment:
     with transaction.atomic():
         appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "checked in")
         clinic = Clinic.load()
+        if appointment.course.status == TreatmentCourse.Status.AWAITING_REVIEW:
+            raise BookingError(
+                "This course waits for the practitioner's red-flag review: it cannot start yet."
+            )
         if appointment.starts_at.astimezone(clinic.tz).date() != clinic.today():
             raise BookingError("A patient can only be checked in on the day of the session.")
         opens = appointment.check_in_opens_at

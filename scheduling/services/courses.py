@@ -13,11 +13,12 @@ from datetime import date, datetime, time
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from clinic.audit import audit_log
 from clinic.models import Clinic, Practitioner
-from clinic.roles import CLINICAL_ROLES, has_role
+from clinic.roles import CLINICAL_ROLES, Role, has_role
 from patients.models import Patient
 from scheduling import signals
 from scheduling.calendars import bookable_practitioners, course_rule, plan_request
@@ -45,9 +46,9 @@ BACK_TO_BACK = "back to back with another session of this patient"
 
 
 def active_course_of(patient: Patient) -> TreatmentCourse | None:
-    """Return the patient's most recent active course, or None."""
+    """Return the patient's most recent course still going (active or held for review)."""
     return (
-        TreatmentCourse.objects.filter(patient=patient, status=TreatmentCourse.Status.ACTIVE)
+        TreatmentCourse.objects.filter(patient=patient, status__in=TreatmentCourse.OPEN_STATUSES)
         .order_by("-created_at", "-pk")
         .first()
     )
@@ -135,8 +136,10 @@ def course_book(
 ) -> TreatmentCourse:
     """Book a whole course in one transaction and return it.
 
-    A patient with an active course gets a second one only with `another_course` (the front
-    desk has seen the first one) and a session that touches another of the patient's sessions
+    A red flag without a practitioner's reason to treat holds the course for the treating
+    practitioner's review (`course_red_flag_review`): its sessions are booked, but no message
+    goes out. A patient with an active course gets a second one only with `another_course` (the
+    front desk has seen the first one) and a session that touches another of the patient's sessions
     only with `back_to_back`. Raise BookingError for bad input, ActiveCourseExists and
     BookingConflict for those two and for clashes; in every case nothing is stored.
     """
@@ -163,10 +166,12 @@ def course_book(
             planned = _sessions_to_book(request, slots)
             if not back_to_back:
                 _refuse_back_to_back(patient, planned)
+            held = _held_for_review(red_flags, red_flag_override)
             course = TreatmentCourse.objects.create(
                 patient=patient,
                 practitioner_id=planned[0].practitioner_id,
                 condition=condition,
+                status=held or TreatmentCourse.Status.ACTIVE,
                 red_flags=list(red_flags),
                 red_flag_override=red_flag_override.strip(),
                 sessions_planned=sessions,
@@ -189,8 +194,11 @@ def course_book(
                 )
                 for session in planned
             )
-            audit_log(user=by, action="create", obj=course, detail=f"{len(appointments)} sessions")
-            signals.course_booked.send(Appointment, course=course, appointments=appointments)
+            detail = f"{len(appointments)} session{pluralize(len(appointments))}"
+            detail += ", held for red-flag review" if held else ""
+            audit_log(user=by, action="create", obj=course, detail=detail)
+            if not held:
+                signals.course_booked.send(Appointment, course=course, appointments=appointments)
     except IntegrityError:
         # Another booking committed first and the database refused ours. Say which sessions
         # clash now, from a fresh look at the calendars.
@@ -235,17 +243,54 @@ def _check_clinical_screening(condition: str, red_flags, override: str, by) -> N
     unknown = [flag for flag in red_flags if flag not in RedFlag.values]
     if unknown:
         errors["red_flags"] = [f"Unknown red flag: {', '.join(map(str, unknown))}."]
-    elif red_flags and not override.strip():
-        errors["red_flags"] = [
-            "A red flag calls for referral before acupuncture. A practitioner must review the "
-            "patient and give a reason to book anyway."
-        ]
-    elif red_flags and not has_role(by, *CLINICAL_ROLES):
+    elif red_flags and override.strip() and not has_role(by, *CLINICAL_ROLES):
         errors["red_flag_override"] = [
             "Only a practitioner or the manager can override a red flag."
         ]
     if errors:
         raise BookingError(errors)
+
+
+def _held_for_review(red_flags, override: str) -> str:
+    """Return the status of a course booked with a red flag and no reason to treat, or ""."""
+    return TreatmentCourse.Status.AWAITING_REVIEW if red_flags and not override.strip() else ""
+
+
+RED_FLAG_DECISIONS = ("treat", "refer")
+
+
+def course_red_flag_review(
+    *, course: TreatmentCourse, decision: str, reason: str, by
+) -> TreatmentCourse:
+    """Settle a course held for a red flag: "treat" (with the practitioner's reason) makes it
+    active and schedules its messages; "refer" cancels its sessions. Only the course's
+    practitioner or a manager may decide."""
+    if decision not in RED_FLAG_DECISIONS:
+        raise BookingError({"decision": ["Choose to treat or to refer out."]})
+    if not reason.strip():
+        what = "why it is safe to treat" if decision == "treat" else "where and why you refer"
+        raise BookingError({"reason": [f"Say {what}."]})
+    with transaction.atomic():
+        course = (
+            TreatmentCourse.objects.select_for_update().select_related("patient").get(pk=course.pk)
+        )
+        if not (has_role(by, Role.MANAGER) or course.practitioner.user_id == by.pk):
+            raise BookingError("Only the course's practitioner or a manager can review it.")
+        if course.status != TreatmentCourse.Status.AWAITING_REVIEW:
+            raise BookingError("This course is not waiting for a red-flag review.")
+        if decision == "refer":
+            course.decision = TreatmentCourse.Decision.REFER
+            course.decision_note = reason.strip()
+            course.decided_at = timezone.now()
+            course.save(update_fields=["decision", "decision_note", "decided_at"])
+            return course_cancel(course=course, by=by, reason="Referred out at red-flag review")
+        course.status = TreatmentCourse.Status.ACTIVE
+        course.red_flag_override = reason.strip()
+        course.save(update_fields=["status", "red_flag_override"])
+        audit_log(user=by, action="change", obj=course, detail="red-flag review: treat")
+        sessions = list(course.appointments.active().order_by("starts_at"))
+        signals.course_booked.send(Appointment, course=course, appointments=sessions)
+    return course
 
 
 def _request(

@@ -41,6 +41,8 @@ def test_receptionist_books_a_course_and_sees_it_on_the_calendar(
     page.get_by_label("Mon").check()
     page.get_by_label("Thu").check()
     page.get_by_label("Time").fill("10:00")
+    for answer in page.locator("#screening input[value=no]").all():
+        answer.check()
     page.get_by_role("button", name="Preview sessions").click()
 
     preview = page.locator("#preview tbody tr")

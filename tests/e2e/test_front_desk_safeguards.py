@@ -34,6 +34,8 @@ def fill_course(page, monday: date, practitioner: str, time: str) -> None:
     page.get_by_label("Mon").check()
     page.get_by_label("Thu").check()
     page.get_by_label("Time").fill(time)
+    for answer in page.locator("#screening input[value=no]").all():
+        answer.check()
     page.get_by_role("button", name="Preview sessions").click()
 
 

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scheduling.models import Appointment, TreatmentCourse
+from scheduling.models import Appointment, RedFlag, TreatmentCourse
 from scheduling.services import BookingConflict
 from scheduling.services.courses import BACK_TO_BACK
 from scheduling.services.errors import ActiveCourseExists
 
+NO_RED_FLAGS = {f"flag_{flag}": "no" for flag in RedFlag.values}
 NEW_YORK = ZoneInfo("America/New_York")
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rooms", "booking_day")]
 
@@ -40,6 +41,7 @@ def form(patient, other_practitioner):
         "time": "14:00",
         "sessions": "8",
         "per_week": "2",
+        **NO_RED_FLAGS,
     }
 
 

@@ -98,7 +98,6 @@ BAD_COURSE_INPUT = {
 }
 BAD_BOOKING_ONLY = {
     "unknown-condition": ({"condition": "broken heart"}, "condition"),
-    "red-flag-without-reason": ({"red_flags": ["infection"]}, "red_flags"),
     "too-few-slots": ({"slots": ["2027-03-01T10:00:00-05:00"]}, "slots"),
 }
 
