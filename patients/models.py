@@ -39,6 +39,12 @@ class Patient(models.Model):
         validators=[validate_timezone],
         help_text="Blank means the clinic's time zone.",
     )
+    is_demo = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Made by `manage.py seed_demo`, which deletes and remakes these patients and "
+        "their courses; staff-registered patients never have it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
