@@ -395,6 +395,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CourseStatusEnum": "scheduling.models.TreatmentCourse.Status",
     "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
     "ReminderStatusEnum": "scheduling.reminders.models.Reminder.Status",
+    "HipExamResultEnum": "scheduling.records.models.ExamResult",
 }
 
 # Logs never carry a condition, pain score or note, even if some code passes one by mistake.
