@@ -8,6 +8,7 @@ message naming the variable, rather than running half-configured.
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -44,6 +45,17 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_decimal(name: str, default: str, *, minimum: str = "0", maximum: str = "100") -> Decimal:
+    raw = env_str(name, default)
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+    if not (value.is_finite() and Decimal(minimum) <= value <= Decimal(maximum)):
+        raise ImproperlyConfigured(f"{name} must be from {minimum} to {maximum}, not {raw!r}")
     return value
 
 
@@ -258,6 +270,17 @@ REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300, 
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
 # The between-visits check-in goes the day after a session at this local time.
 CHECKIN_LOCAL_TIME = env_hhmm("CHECKIN_LOCAL_TIME", "10:00")
+# A HOOS, JR questionnaire not answered this many days after it was sent is asked once more.
+QUESTIONNAIRE_NUDGE_DAYS = env_int("QUESTIONNAIRE_NUDGE_DAYS", 3, minimum=1)
+# The rise of the HOOS, JR interval score that counts as a minimal important change. Sources
+# differ, so it is a setting. Default 7.76 points: the minimal clinically important difference of
+# HOOS, JR in "Expanding the Scope of Centers for Medicare and Medicaid Services Patient-Reported
+# Outcome Measures Mandatory Reporting: Evaluating Total Hip Arthroplasty Outcomes Beyond
+# Substantial Clinical Benefit for HOOS-JR", J Arthroplasty 2025, doi 10.1016/j.arth.2025.09.027
+# (18,855 primary hip replacements). The stricter 22 points is the substantial clinical benefit of
+# Lyman S, Lee YY, Clin Orthop Relat Res 2018;476(12):2432-2441, which the CMS hip replacement
+# measure uses; set 22 to report that instead.
+HOOS_JR_MIN_IMPORTANT_CHANGE = env_decimal("HOOS_JR_MIN_IMPORTANT_CHANGE", "7.76")
 
 # Email: files under var/outbox/ in development, SMTP in production.
 EMAIL_BACKEND = env_str(
@@ -378,6 +401,7 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CourseStatusEnum": "scheduling.models.TreatmentCourse.Status",
     "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
     "ReminderStatusEnum": "scheduling.reminders.models.Reminder.Status",
+    "HipExamResultEnum": "scheduling.records.models.ExamResult",
 }
 
 # Logs never carry a condition, pain score or note, even if some code passes one by mistake.

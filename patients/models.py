@@ -61,6 +61,12 @@ class Patient(models.Model):
     )
     # The names folded for comparison (see name_key), kept in step by save().
     name_key = models.CharField(max_length=170, blank=True, editable=False, db_index=True)
+    is_demo = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Made by `manage.py seed_demo`, which deletes and remakes these patients and "
+        "their courses; staff-registered patients never have it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

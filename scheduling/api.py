@@ -180,6 +180,29 @@ class ProgressPointSerializer(serializers.Serializer):
     pain_after = serializers.IntegerField()
 
 
+def _score_field(help_text: str = "") -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=7,
+        decimal_places=3,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=help_text,
+    )
+
+
+class HoosProgressSerializer(serializers.Serializer):
+    """Hip function over the course: the HOOS, JR interval score (0-100, higher is better)."""
+
+    baseline = _score_field("Score at the baseline questionnaire.")
+    latest = _score_field("Score at the latest stage answered.")
+    change = _score_field("Latest minus baseline.")
+    improved = serializers.BooleanField(
+        allow_null=True,
+        help_text="Rose by at least the minimal important change "
+        "(HOOS_JR_MIN_IMPORTANT_CHANGE); null until a later stage than the baseline is answered.",
+    )
+
+
 class ProgressSerializer(serializers.Serializer):
     baseline = serializers.IntegerField(allow_null=True)
     latest = serializers.IntegerField(allow_null=True)
@@ -187,6 +210,9 @@ class ProgressSerializer(serializers.Serializer):
     change_pct = serializers.FloatField(allow_null=True)
     responder = serializers.BooleanField()
     series = ProgressPointSerializer(many=True, source="sessions")
+    hoos_jr = HoosProgressSerializer(
+        allow_null=True, required=False, help_text="Null where hip function is not measured."
+    )
 
 
 class CourseSerializer(serializers.ModelSerializer):
@@ -285,7 +311,7 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
                 "existing_course": ExistingCourseSerializer(exc.course).data,
             }
             return Response(body, status=status.HTTP_409_CONFLICT)
-        body = CourseSerializer(course, context=self.get_serializer_context()).data
+        body = self.get_serializer(course).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: CourseSerializer, **INVALID, **UNKNOWN})
@@ -293,7 +319,7 @@ class CourseViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def cancel(self, request, pk=None):
         """Cancel every future session of the course and its reminders."""
         course = _call(services.course_cancel, course=self.get_object(), by=request.user)
-        return Response(CourseSerializer(course, context=self.get_serializer_context()).data)
+        return Response(self.get_serializer(course).data)
 
 
 class AppointmentSerializer(serializers.ModelSerializer):

@@ -20,6 +20,9 @@ appointment_moved = Signal()
 # Sessions will not take place (cancelled by staff or the patient, or a course cancelled):
 # `appointments`.
 appointments_cancelled = Signal()
+# A course was cancelled (after its future sessions, already announced by
+# appointments_cancelled): `course`.
+course_cancelled = Signal()
 # The patient did not come: `appointment` (already saved as a no-show).
 appointment_missed = Signal()
 # The session took place and is recorded: `appointment` (already saved as completed).

@@ -14,13 +14,33 @@ from clinic.audit import audit_log
 from clinic.permissions import StaffRolePermission
 from clinic.roles import CLINICAL_ROLES, Role
 from scheduling import api as scheduling_api
-from scheduling.models import Appointment
+from scheduling.models import Appointment, TreatmentCourse
+from scheduling.records import hoos
 from scheduling.records import services as record_services
-from scheduling.records.models import AdverseEvent, SessionRecord, Technique
+from scheduling.records.models import (
+    AdverseEvent,
+    ExamResult,
+    HipSide,
+    PainSite,
+    Questionnaire,
+    SessionRecord,
+    Technique,
+)
 from scheduling.records.points import UnknownPoint, normalise_points
-from scheduling.records.selectors import course_progress_for
+from scheduling.records.selectors import course_outcome_for, course_questionnaires
 from scheduling.selectors import can_read_clinical
 from scheduling.services.errors import BookingError
+
+
+class FindingsSerializer(serializers.Serializer):
+    """Structured hip findings; null (or no sites) when not examined or not tested."""
+
+    side = serializers.ChoiceField(choices=HipSide.choices, allow_null=True, required=False)
+    sites = serializers.ListField(
+        child=serializers.ChoiceField(choices=PainSite.choices), required=False, max_length=4
+    )
+    faber = serializers.ChoiceField(choices=ExamResult.choices, allow_null=True, required=False)
+    fadir = serializers.ChoiceField(choices=ExamResult.choices, allow_null=True, required=False)
 
 
 class SessionRecordInputSerializer(serializers.Serializer):
@@ -40,6 +60,7 @@ class SessionRecordInputSerializer(serializers.Serializer):
         choices=AdverseEvent.choices, required=False, default=AdverseEvent.NONE
     )
     adverse_event_note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    findings = FindingsSerializer(required=False, help_text="Hip findings (optional).")
 
     def validate_points(self, value: list[str]) -> list[str]:
         try:
@@ -52,6 +73,7 @@ class SessionRecordInputSerializer(serializers.Serializer):
 
     def session_values(self) -> record_services.SessionValues:
         data = self.validated_data
+        findings = data.get("findings") or {}
         return record_services.SessionValues(
             pain_before=data["pain_before"],
             pain_after=data["pain_after"],
@@ -60,6 +82,10 @@ class SessionRecordInputSerializer(serializers.Serializer):
             notes=data.get("notes", ""),
             adverse_event=data.get("adverse_event", AdverseEvent.NONE),
             adverse_event_note=data.get("adverse_event_note", ""),
+            hip_side=findings.get("side") or "",
+            pain_sites=findings.get("sites") or [],
+            faber=findings.get("faber") or "",
+            fadir=findings.get("fadir") or "",
         )
 
 
@@ -71,6 +97,7 @@ class SessionRecordSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True, help_text="The staff login that recorded it."
     )
     amended = serializers.BooleanField(source="is_amended", help_text="Changed after 24 hours.")
+    findings = FindingsSerializer(read_only=True)
 
     class Meta:
         model = SessionRecord
@@ -88,6 +115,7 @@ class SessionRecordSerializer(serializers.ModelSerializer):
             "adverse_event_note",
             "amended",
             "amended_at",
+            "findings",
         ]
         read_only_fields = fields
 
@@ -188,5 +216,102 @@ class SessionRecordAPIView(APIView):
 class CourseViewSet(scheduling_api.CourseViewSet):
     """Plan, book, read and cancel treatment courses."""
 
-    # The booking API's courses; a course read by a clinician also carries its pain progress.
-    progress_for = staticmethod(course_progress_for)
+    # The booking API's courses; a course read by a clinician also carries its pain progress
+    # with hip function (HOOS, JR) beside it.
+    progress_for = staticmethod(course_outcome_for)
+
+
+class QuestionnaireSerializer(serializers.ModelSerializer):
+    score = serializers.DecimalField(
+        max_digits=6, decimal_places=3, coerce_to_string=False, allow_null=True, read_only=True
+    )
+
+    class Meta:
+        model = Questionnaire
+        fields = [
+            "id",
+            "instrument",
+            "stage",
+            "status",
+            "answers",
+            "score",
+            "answered_at",
+            "source",
+        ]
+        read_only_fields = fields
+
+
+class QuestionnaireInputSerializer(serializers.Serializer):
+    instrument = serializers.ChoiceField(
+        choices=Questionnaire.Instrument.choices, default=Questionnaire.Instrument.HOOS_JR
+    )
+    stage = serializers.ChoiceField(choices=Questionnaire.Stage.choices)
+    answers = serializers.ListField(
+        child=serializers.IntegerField(allow_null=True),
+        allow_empty=True,
+        max_length=20,
+        help_text=f"{len(hoos.ITEMS)} answers 0-4 (None..Extreme), in the instrument's order.",
+    )
+
+
+class CourseQuestionnairesAPIView(APIView):
+    """The course's HOOS, JR questionnaires; a practitioner enters answers given in the room."""
+
+    permission_classes = [StaffRolePermission]
+    read_roles = CLINICAL_ROLES
+    write_roles = {Role.PRACTITIONER}
+
+    def _course(self, request, pk: int) -> TreatmentCourse:
+        course = get_object_or_404(TreatmentCourse.objects.select_related("patient"), pk=pk)
+        if not can_read_clinical(request.user, patient_id=course.patient_id):
+            raise PermissionDenied("Only the patient's practitioner or a manager may see this.")
+        return course
+
+    @extend_schema(
+        operation_id="courses_questionnaires_list",
+        responses={200: QuestionnaireSerializer(many=True)},
+    )
+    def get(self, request, pk: int):
+        """List the course's questionnaires, oldest first."""
+        course = self._course(request, pk)
+        audit_log(user=request.user, action="view", obj=course, detail="questionnaires")
+        return Response(QuestionnaireSerializer(course_questionnaires(course), many=True).data)
+
+    @extend_schema(
+        operation_id="courses_questionnaires_create",
+        request=QuestionnaireInputSerializer,
+        responses={
+            201: QuestionnaireSerializer,
+            400: OpenApiResponse(
+                description="A missing or out-of-range item (named), an unknown stage, or a "
+                "stage already answered. Nothing stored."
+            ),
+            403: OpenApiResponse(description="Not a practitioner treating the patient."),
+        },
+        examples=[
+            OpenApiExample(
+                "Answers given in the room",
+                value={"instrument": "HOOS-JR", "stage": "baseline", "answers": [2, 3, 2, 3, 1, 1]},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request, pk: int):
+        """Score and store answers given in the room or by phone."""
+        course = self._course(request, pk)
+        if not record_services.can_enter_questionnaire(request.user, course):
+            raise PermissionDenied("Only a practitioner treating the patient may enter answers.")
+        body = QuestionnaireInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            questionnaire = record_services.questionnaire_answer(
+                course=course,
+                instrument=body.validated_data["instrument"],
+                stage=body.validated_data["stage"],
+                answers=body.validated_data["answers"],
+                source=Questionnaire.Source.STAFF,
+                by=request.user,
+            )
+        except BookingError as exc:
+            raise ValidationError(exc.errors) from None
+        return Response(QuestionnaireSerializer(questionnaire).data, status=status.HTTP_201_CREATED)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crispy_forms.bootstrap import InlineCheckboxes
+from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Field, Layout, Row
 from django import forms
@@ -10,7 +10,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from scheduling.models import TreatmentCourse
-from scheduling.records.models import AdverseEvent, PainReport, Technique
+from scheduling.records import hoos
+from scheduling.records.models import (
+    AdverseEvent,
+    ExamResult,
+    HipSide,
+    PainReport,
+    PainSite,
+    Questionnaire,
+    Technique,
+)
 from scheduling.records.points import UnknownPoint, normalise_points
 from scheduling.records.services import STAGE_DECISIONS, SessionValues
 
@@ -45,6 +54,23 @@ class SessionRecordForm(forms.Form):
         required=False,
         max_length=200,
         help_text="Required when the adverse event is “Other”.",
+    )
+    hip_side = forms.ChoiceField(
+        label="Which hip",
+        choices=[("", "Not examined"), *HipSide.choices],
+        required=False,
+    )
+    pain_sites = forms.MultipleChoiceField(
+        label="Where the pain is",
+        choices=PainSite.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    faber = forms.ChoiceField(
+        label="FABER", choices=[("", "Not tested"), *ExamResult.choices], required=False
+    )
+    fadir = forms.ChoiceField(
+        label="FADIR", choices=[("", "Not tested"), *ExamResult.choices], required=False
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
     reason = forms.CharField(
@@ -96,6 +122,13 @@ class SessionRecordForm(forms.Form):
                 Column("adverse_event", css_class="col-md-4"),
                 Column("adverse_event_note", css_class="col-md-8"),
             ),
+            HTML('<h2 class="h6 mt-2">Hip findings</h2>'),
+            Row(
+                Column("hip_side", css_class="col-md-3"),
+                Column(InlineCheckboxes("pain_sites"), css_class="col-md-5"),
+                Column("faber", css_class="col-6 col-md-2"),
+                Column("fadir", css_class="col-6 col-md-2"),
+            ),
             "notes",
             *(["reason"] if amending else []),
         )
@@ -116,6 +149,10 @@ class SessionRecordForm(forms.Form):
             notes=data["notes"],
             adverse_event=data["adverse_event"],
             adverse_event_note=data["adverse_event_note"],
+            hip_side=data["hip_side"],
+            pain_sites=data["pain_sites"],
+            faber=data["faber"],
+            fadir=data["fadir"],
         )
 
 
@@ -156,3 +193,33 @@ class CourseReviewForm(forms.Form):
         self.fields["decision"].choices = [(d, labels[d]) for d in STAGE_DECISIONS[stage]]
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class QuestionnaireForm(forms.Form):
+    """HOOS, JR answers a patient gives in the room or by phone: one choice per item."""
+
+    stage = forms.ChoiceField(choices=Questionnaire.Stage.choices)
+
+    def __init__(self, *args, stage: str | None = None, **kwargs):
+        super().__init__(*args, initial={"stage": stage} if stage else None, **kwargs)
+        for index, (key, wording) in enumerate(hoos.ITEMS):
+            self.fields[f"item_{key}"] = forms.TypedChoiceField(
+                label=f"{index + 1}. {wording}",
+                choices=hoos.ANSWERS,
+                coerce=int,
+                widget=forms.RadioSelect,
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            "stage",
+            HTML(
+                '<p class="small text-muted mb-2">In the last week, how much hip pain going up or '
+                "down stairs and walking on an uneven surface; how much difficulty with the "
+                "others.</p>"
+            ),
+            *[InlineRadios(f"item_{key}") for key, _ in hoos.ITEMS],
+        )
+
+    def answers(self) -> list[int]:
+        return [self.cleaned_data[f"item_{key}"] for key, _ in hoos.ITEMS]

@@ -60,6 +60,24 @@ class AdverseEvent(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class HipSide(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    BOTH = "both", "Both"
+
+
+class PainSite(models.TextChoices):
+    GROIN = "groin", "Groin"
+    LATERAL = "lateral", "Lateral hip"
+    BUTTOCK = "buttock", "Buttock"
+    THIGH = "thigh", "Thigh"
+
+
+class ExamResult(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", "Negative"
+
+
 def _pain_check(field: str, name: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=Q(**{f"{field}__gte": 0, f"{field}__lte": 10}), name=name
@@ -82,6 +100,15 @@ class SessionRecord(models.Model):
         max_length=12, choices=AdverseEvent.choices, default=AdverseEvent.NONE
     )
     adverse_event_note = models.CharField(max_length=200, blank=True)
+    # Structured hip findings, besides the free notes. Blank when not examined or not tested.
+    hip_side = models.CharField(max_length=5, choices=HipSide.choices, blank=True)
+    pain_sites = models.JSONField(default=list, blank=True, help_text="PainSite values.")
+    faber = models.CharField(
+        max_length=8, choices=ExamResult.choices, blank=True, help_text="FABER (Patrick) test."
+    )
+    fadir = models.CharField(
+        max_length=8, choices=ExamResult.choices, blank=True, help_text="FADIR test."
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -112,6 +139,24 @@ class SessionRecord(models.Model):
     def get_techniques_display(self) -> list[str]:
         labels = dict(Technique.choices)
         return [labels.get(value, value) for value in self.techniques]
+
+    def get_pain_sites_display(self) -> list[str]:
+        labels = dict(PainSite.choices)
+        return [labels.get(value, value) for value in self.pain_sites]
+
+    @property
+    def has_findings(self) -> bool:
+        return bool(self.hip_side or self.pain_sites or self.faber or self.fadir)
+
+    @property
+    def findings(self) -> dict:
+        """Return the structured findings as the API names them (None for not tested)."""
+        return {
+            "side": self.hip_side or None,
+            "sites": list(self.pain_sites),
+            "faber": self.faber or None,
+            "fadir": self.fadir or None,
+        }
 
 
 class SessionRecordPoint(models.Model):
@@ -144,6 +189,7 @@ class SessionRecordAmendment(models.Model):
     notes = models.TextField(blank=True)
     adverse_event = models.CharField(max_length=12, choices=AdverseEvent.choices)
     adverse_event_note = models.CharField(max_length=200, blank=True)
+    findings = models.JSONField(default=dict, blank=True, help_text="Hip findings as they were.")
     reason = models.CharField(max_length=200, blank=True)
     amended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -233,3 +279,70 @@ class CourseReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} of course {self.course_id}: {self.decision}"
+
+
+class Questionnaire(models.Model):
+    """One HOOS, JR asked of the patient at a stage of a course: due until answered (through the
+    patient's link or entered by staff), or expired when the course is cancelled or a later
+    stage is asked. Scored with `scheduling.records.hoos`; all six answers or no score."""
+
+    class Instrument(models.TextChoices):
+        HOOS_JR = "HOOS-JR", "HOOS, JR"
+
+    class Stage(models.TextChoices):
+        BASELINE = "baseline", "Baseline"
+        MIDPOINT = "midpoint", "Midpoint"
+        END = "end", "End of course"
+
+    class Status(models.TextChoices):
+        DUE = "due", "Due"
+        ANSWERED = "answered", "Answered"
+        EXPIRED = "expired", "Expired"
+
+    class Source(models.TextChoices):
+        LINK = "link", "Patient link"
+        STAFF = "staff", "Entered by staff"
+
+    course = models.ForeignKey(
+        TreatmentCourse, on_delete=models.CASCADE, related_name="questionnaires"
+    )
+    instrument = models.CharField(
+        max_length=12, choices=Instrument.choices, default=Instrument.HOOS_JR
+    )
+    stage = models.CharField(max_length=8, choices=Stage.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.DUE)
+    answers = models.JSONField(null=True, blank=True, help_text="Six integers 0-4, in order.")
+    score = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True, help_text="Interval score 0-100."
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty when the patient answered through a link.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["course", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "instrument", "stage"], name="one_questionnaire_per_stage"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="answered")
+                | Q(score__isnull=False, answers__isnull=False, answered_at__isnull=False),
+                name="answered_questionnaire_has_score",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="questionnaire_score_0_to_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_instrument_display()} {self.stage} of course {self.course_id}"

@@ -7,10 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 
 from scheduling.models import Appointment, Condition, TreatmentCourse
-from scheduling.records.models import PainReport, SessionRecord
+from scheduling.records.hoos import HoosProgress, StageScore, hoos_progress
+from scheduling.records.models import PainReport, Questionnaire, SessionRecord
 from scheduling.records.progress import (
     Progress,
     ReportScore,
@@ -91,6 +93,50 @@ def progress_for_courses(courses: Iterable[TreatmentCourse]) -> dict[int, Progre
     return {pk: course_progress(sessions[pk], reports[pk]) for pk in ids}
 
 
+def hoos_progress_for_courses(courses: Iterable[TreatmentCourse]) -> dict[int, HoosProgress]:
+    """Return each course's HOOS, JR progress by id, in one query; improvement is judged
+    against settings.HOOS_JR_MIN_IMPORTANT_CHANGE."""
+    ids = [course.pk for course in courses]
+    scores: dict[int, list[StageScore]] = defaultdict(list)
+    answered = Questionnaire.objects.filter(
+        course_id__in=ids,
+        instrument=Questionnaire.Instrument.HOOS_JR,
+        status=Questionnaire.Status.ANSWERED,
+    ).values_list("course_id", "stage", "score")
+    for course_id, stage, score in answered:
+        scores[course_id].append(StageScore(stage, score))
+    minimum = settings.HOOS_JR_MIN_IMPORTANT_CHANGE
+    return {pk: hoos_progress(scores[pk], min_important_change=minimum) for pk in ids}
+
+
+def course_hoos_progress(course: TreatmentCourse) -> HoosProgress:
+    return hoos_progress_for_courses([course])[course.pk]
+
+
+@dataclass(frozen=True)
+class CourseOutcome:
+    """Both measures of one course: pain (Progress) and hip function (HoosProgress)."""
+
+    pain: Progress
+    hoos_jr: HoosProgress
+
+    # The API's progress object: the pain fields, with hoos_jr beside them.
+    baseline = property(lambda self: self.pain.baseline)
+    latest = property(lambda self: self.pain.latest)
+    change = property(lambda self: self.pain.change)
+    change_pct = property(lambda self: self.pain.change_pct)
+    responder = property(lambda self: self.pain.responder)
+    sessions = property(lambda self: self.pain.sessions)
+
+
+def course_outcome_for(course: TreatmentCourse) -> CourseOutcome:
+    return CourseOutcome(course_progress_for(course), course_hoos_progress(course))
+
+
+def course_questionnaires(course: TreatmentCourse) -> list[Questionnaire]:
+    return list(course.questionnaires.select_related("entered_by").order_by("created_at", "pk"))
+
+
 @dataclass(frozen=True)
 class LastScore:
     score: int
@@ -161,6 +207,10 @@ class ConditionOutcome:
     no_shows: int
     sessions_due: int
     no_show_rate: float | None
+    hoos_courses: int = 0
+    hoos_improvers: int = 0
+    hoos_improver_rate: float | None = None
+    hoos_mean_change: float | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +223,7 @@ class FlaggedCourse:
 class OutcomesReport:
     rows: list[ConditionOutcome]
     non_responders: list[FlaggedCourse]
+    hoos_min_change: object = None
 
     CSV_HEADER = (
         "condition",
@@ -186,6 +237,10 @@ class OutcomesReport:
         "no_shows",
         "sessions_due",
         "no_show_rate_pct",
+        "hoos_jr_courses",
+        "hoos_jr_mean_change",
+        "hoos_jr_improvers",
+        "hoos_jr_improver_rate_pct",
     )
 
     def csv_rows(self) -> list[tuple]:
@@ -202,6 +257,10 @@ class OutcomesReport:
                 row.no_shows,
                 row.sessions_due,
                 _blank(row.no_show_rate),
+                row.hoos_courses,
+                _blank(row.hoos_mean_change),
+                row.hoos_improvers,
+                _blank(row.hoos_improver_rate),
             )
             for row in self.rows
         ]
@@ -228,6 +287,9 @@ def outcomes_report() -> OutcomesReport:
     - no-show rate: no-shows among sessions that were due (completed or no-show).
     - non-responders: courses whose planned sessions are all completed and whose patient is not a
       responder (Farrar: a drop of 2 points and 30%).
+    - HOOS, JR: over courses with a baseline and a later questionnaire answered
+      (``hoos_courses``), the mean change of the interval score and the courses whose score rose
+      by at least settings.HOOS_JR_MIN_IMPORTANT_CHANGE (improvers).
     """
     courses = list(
         TreatmentCourse.objects.select_related("patient", "practitioner").order_by("created_at")
@@ -246,6 +308,7 @@ def outcomes_report() -> OutcomesReport:
         )
     ]
     progress = progress_for_courses(courses)
+    function = hoos_progress_for_courses(courses)
     by_condition: dict[str, list[TreatmentCourse]] = defaultdict(list)
     for course in courses:
         by_condition[course.condition].append(course)
@@ -254,17 +317,17 @@ def outcomes_report() -> OutcomesReport:
     for condition, label in Condition.choices:
         group = by_condition.get(condition, [])
         if group:
-            row, completed = _condition_outcome(condition, label, group, counts, progress)
+            row, completed = _condition_outcome(condition, label, group, counts, progress, function)
             rows.append(row)
             flagged += [
                 FlaggedCourse(c, progress[c.pk])
                 for c in completed
                 if progress[c.pk].baseline is not None and not progress[c.pk].responder
             ]
-    return OutcomesReport(rows, flagged)
+    return OutcomesReport(rows, flagged, settings.HOOS_JR_MIN_IMPORTANT_CHANGE)
 
 
-def _condition_outcome(condition, label, group, counts, progress):
+def _condition_outcome(condition, label, group, counts, progress, function):
     """Return one condition's line of the report and its courses whose sessions are all done."""
     completed = [
         c for c in group if counts[c.pk][Appointment.Status.COMPLETED] >= c.sessions_planned
@@ -274,6 +337,11 @@ def _condition_outcome(condition, label, group, counts, progress):
     no_shows = sum(counts[c.pk][Appointment.Status.NO_SHOW] for c in group)
     due = no_shows + sum(counts[c.pk][Appointment.Status.COMPLETED] for c in group)
     mean_change = round(sum(p.change for p in scored) / len(scored), 1) if scored else None
+    measured = [function[c.pk] for c in group if function[c.pk].has_follow_up]
+    improvers = sum(1 for f in measured if f.improved)
+    hoos_mean = (
+        round(float(sum(f.change for f in measured)) / len(measured), 1) if measured else None
+    )
     row = ConditionOutcome(
         condition=condition,
         label=label,
@@ -287,6 +355,10 @@ def _condition_outcome(condition, label, group, counts, progress):
         no_shows=no_shows,
         sessions_due=due,
         no_show_rate=_pct(no_shows, due),
+        hoos_courses=len(measured),
+        hoos_improvers=improvers,
+        hoos_improver_rate=_pct(improvers, len(measured)),
+        hoos_mean_change=hoos_mean,
     )
     return row, completed
 

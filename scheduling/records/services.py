@@ -21,12 +21,16 @@ from clinic.roles import Role, has_role
 from patients.models import Patient
 from scheduling import signals
 from scheduling.models import Appointment, TreatmentCourse
-from scheduling.records import progress
+from scheduling.records import hoos, progress
 from scheduling.records.models import (
     AcupuncturePoint,
     AdverseEvent,
     CourseReview,
+    ExamResult,
+    HipSide,
     PainReport,
+    PainSite,
+    Questionnaire,
     SessionRecord,
     SessionRecordAmendment,
     SessionRecordPoint,
@@ -35,6 +39,7 @@ from scheduling.records.models import (
 from scheduling.records.points import UnknownPoint, normalise_points
 from scheduling.records.progress import PAIN_MAX, PAIN_MIN
 from scheduling.records.selectors import course_progress_for
+from scheduling.selectors import can_read_clinical
 from scheduling.services.courses import course_book, course_cancel
 from scheduling.services.errors import BookingError
 
@@ -55,7 +60,12 @@ RECORD_FIELDS = (
     "notes",
     "adverse_event",
     "adverse_event_note",
+    "hip_side",
+    "pain_sites",
+    "faber",
+    "fadir",
 )
+FINDING_FIELDS = ("hip_side", "pain_sites", "faber", "fadir")
 
 
 class RecordForbidden(PermissionError):
@@ -73,6 +83,11 @@ class SessionValues:
     notes: str = ""
     adverse_event: str = AdverseEvent.NONE
     adverse_event_note: str = ""
+    # Hip findings: "" (and no sites) when not examined or not tested.
+    hip_side: str = ""
+    pain_sites: Sequence[str] = ()
+    faber: str = ""
+    fadir: str = ""
     codes: list[str] = field(default_factory=list, init=False)
 
 
@@ -108,9 +123,28 @@ def _validated(values: SessionValues) -> SessionValues:
         errors["adverse_event"] = [f"Unknown adverse event “{values.adverse_event}”."]
     elif values.adverse_event == AdverseEvent.OTHER and not values.adverse_event_note.strip():
         errors["adverse_event_note"] = ["Describe the adverse event."]
+    errors.update(_finding_errors(values))
     if errors:
         raise BookingError(errors)
     return values
+
+
+def _finding_errors(values: SessionValues) -> dict[str, list[str]]:
+    """Check the hip findings; sites are kept once each, in the catalogue's order."""
+    errors: dict[str, list[str]] = {}
+    if values.hip_side and values.hip_side not in HipSide.values:
+        errors["hip_side"] = [f"Unknown side “{values.hip_side}”: left, right or both."]
+    unknown = [site for site in values.pain_sites if site not in PainSite.values]
+    if unknown:
+        names = ", ".join(PainSite.values)
+        errors["pain_sites"] = [f"Unknown pain site: {', '.join(map(str, unknown))} ({names})."]
+    else:
+        values.pain_sites = [site for site in PainSite.values if site in values.pain_sites]
+    for name in ("faber", "fadir"):
+        result = getattr(values, name)
+        if result and result not in ExamResult.values:
+            errors[name] = [f"{name.upper()} is positive or negative, not “{result}”."]
+    return errors
 
 
 def _locked_appointment(appointment: Appointment) -> Appointment:
@@ -178,6 +212,10 @@ def session_record_create(
             notes=values.notes.strip(),
             adverse_event=values.adverse_event,
             adverse_event_note=values.adverse_event_note.strip(),
+            hip_side=values.hip_side,
+            pain_sites=list(values.pain_sites),
+            faber=values.faber,
+            fadir=values.fadir,
             recorded_by=by,
             recorded_at=at,
         )
@@ -217,6 +255,10 @@ def session_record_update(
             "notes": values.notes.strip(),
             "adverse_event": values.adverse_event,
             "adverse_event_note": values.adverse_event_note.strip(),
+            "hip_side": values.hip_side,
+            "pain_sites": list(values.pain_sites),
+            "faber": values.faber,
+            "fadir": values.fadir,
         }
         old = {
             name: previous_codes if name == "points" else getattr(record, name)
@@ -240,6 +282,7 @@ def session_record_update(
                 notes=record.notes,
                 adverse_event=record.adverse_event,
                 adverse_event_note=record.adverse_event_note,
+                findings=record.findings,
                 reason=reason.strip()[:200],
                 amended_by=by,
                 amended_at=at,
@@ -391,3 +434,101 @@ def course_review_decide(
         )
         audit_log(user=by, action="change", obj=course, detail=f"review: {stage} {decision}")
     return review
+
+
+# -- HOOS, JR questionnaires ----------------------------------------------------------------------
+
+
+def can_enter_questionnaire(user, course: TreatmentCourse) -> bool:
+    """Return whether the user is a practitioner treating the course's patient."""
+    return has_role(user, Role.PRACTITIONER) and can_read_clinical(
+        user, patient_id=course.patient_id
+    )
+
+
+def questionnaire_invite(
+    *, course: TreatmentCourse, stage: str, at: datetime | None = None
+) -> Questionnaire | None:
+    """Ask the course's HOOS, JR at `stage`: create it due, and expire any earlier stage still
+    unanswered (a baseline is no baseline once the course is half done). Return the new row,
+    or None when the stage was asked already or the course is cancelled."""
+    if stage not in Questionnaire.Stage.values:
+        raise ValueError(f"unknown questionnaire stage {stage!r}")
+    if course.status == TreatmentCourse.Status.CANCELLED:
+        return None
+    questionnaire, created = Questionnaire.objects.get_or_create(
+        course=course,
+        instrument=Questionnaire.Instrument.HOOS_JR,
+        stage=stage,
+        defaults={"created_at": at or timezone.now()},
+    )
+    if not created:
+        return None
+    earlier = hoos.STAGES[: hoos.STAGES.index(stage)]
+    course.questionnaires.filter(stage__in=earlier, status=Questionnaire.Status.DUE).update(
+        status=Questionnaire.Status.EXPIRED
+    )
+    return questionnaire
+
+
+def questionnaires_expire(*, course: TreatmentCourse) -> int:
+    """Expire the course's unanswered questionnaires (the course was cancelled); return how many."""
+    return course.questionnaires.filter(status=Questionnaire.Status.DUE).update(
+        status=Questionnaire.Status.EXPIRED
+    )
+
+
+def questionnaire_answer(
+    *,
+    course: TreatmentCourse,
+    stage: str,
+    answers,
+    source: str,
+    by=None,
+    instrument: str = Questionnaire.Instrument.HOOS_JR,
+    at: datetime | None = None,
+) -> Questionnaire:
+    """Score and store the answers to the course's HOOS, JR at `stage`; return it.
+
+    A patient (source "link", `by` None) answers a questionnaire that is due. Staff (source
+    "staff") enter answers given in the room or by phone, also for a stage never sent or one
+    that expired. Raise BookingError naming each missing or out-of-range item (nothing stored
+    and no score: all six answers or none), an unknown stage, or a stage already answered.
+    """
+    errors: dict[str, list[str]] = {}
+    if instrument not in Questionnaire.Instrument.values:
+        errors["instrument"] = [f"Unknown instrument “{instrument}”: HOOS-JR."]
+    if stage not in Questionnaire.Stage.values:
+        errors["stage"] = [f"Unknown stage “{stage}”: baseline, midpoint or end."]
+    if source not in Questionnaire.Source.values:
+        errors["source"] = [f"Unknown source “{source}”."]
+    try:
+        checked = hoos.check_answers(answers)
+    except hoos.IncompleteAnswers as exc:
+        errors["answers"] = exc.errors
+    if errors:
+        raise BookingError(errors)
+    at = at or timezone.now()
+    with transaction.atomic():
+        questionnaire, _created = Questionnaire.objects.select_for_update().get_or_create(
+            course=course, instrument=instrument, stage=stage, defaults={"created_at": at}
+        )
+        if questionnaire.status == Questionnaire.Status.ANSWERED:
+            raise BookingError({"stage": [f"The {stage} questionnaire is already answered."]})
+        if source == Questionnaire.Source.LINK and questionnaire.status != Questionnaire.Status.DUE:
+            raise BookingError({"stage": ["This questionnaire is closed."]})
+        questionnaire.answers = checked
+        questionnaire.score = hoos.score(checked)
+        questionnaire.status = Questionnaire.Status.ANSWERED
+        questionnaire.answered_at = at
+        questionnaire.source = source
+        questionnaire.entered_by = by
+        questionnaire.save()
+        audit_log(
+            user=by,
+            action="create",
+            obj=questionnaire,
+            patient=course.patient,
+            detail=f"HOOS, JR {stage}",
+        )
+    return questionnaire

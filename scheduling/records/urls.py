@@ -10,6 +10,11 @@ urlpatterns = [
     path("courses/<int:pk>/progress/", views.course_progress, name="course-progress"),
     path("courses/<int:pk>/review/", views.course_review, name="course-review"),
     path("courses/<int:pk>/pain-reports/", views.pain_report_add, name="pain-report-add"),
+    path(
+        "courses/<int:pk>/questionnaires/",
+        views.questionnaire_add,
+        name="questionnaire-add",
+    ),
     path("records/points/", views.point_search, name="point-search"),
     path("reports/outcomes/", views.outcomes_report, name="outcomes-report"),
     path("reports/outcomes.csv", views.outcomes_report_csv, name="outcomes-report-csv"),
@@ -21,5 +26,10 @@ api_urlpatterns = [
         "appointments/<int:pk>/record/",
         api.SessionRecordAPIView.as_view(),
         name="api-appointment-record",
+    ),
+    path(
+        "courses/<int:pk>/questionnaires/",
+        api.CourseQuestionnairesAPIView.as_view(),
+        name="api-course-questionnaires",
     ),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
@@ -20,8 +21,14 @@ from clinic.roles import ALL_ROLES, CLINICAL_ROLES, Role, has_role, role_require
 from scheduling.models import Appointment, TreatmentCourse
 from scheduling.records import selectors
 from scheduling.records import services as record_services
-from scheduling.records.forms import CourseReviewForm, PainReportForm, SessionRecordForm
-from scheduling.records.models import CourseReview
+from scheduling.records.forms import (
+    CourseReviewForm,
+    PainReportForm,
+    QuestionnaireForm,
+    SessionRecordForm,
+)
+from scheduling.records.hoos import hoos_chart_svg
+from scheduling.records.models import CourseReview, Questionnaire
 from scheduling.records.points import search_points
 from scheduling.records.progress import pain_chart_svg
 from scheduling.selectors import can_read_clinical
@@ -110,6 +117,10 @@ def _initial(record, same_points: str) -> dict:
         "notes": record.notes,
         "adverse_event": record.adverse_event,
         "adverse_event_note": record.adverse_event_note,
+        "hip_side": record.hip_side,
+        "pain_sites": record.pain_sites,
+        "faber": record.faber,
+        "fadir": record.fadir,
     }
 
 
@@ -137,6 +148,8 @@ def course_progress(request, pk: int):
     if not can_read_clinical(request.user, patient_id=course.patient_id):
         raise PermissionDenied
     progress = selectors.course_progress_for(course)
+    function = selectors.course_hoos_progress(course)
+    questionnaires = selectors.course_questionnaires(course)
     sessions = selectors.course_records(course)
     completed = sum(1 for a in sessions if a.status == Appointment.Status.COMPLETED)
     stage = record_services.review_stage_due(course, completed)
@@ -157,6 +170,15 @@ def course_progress(request, pk: int):
         "review_form": CourseReviewForm(stage=stage) if stage and can_decide else None,
         "report_form": PainReportForm(),
         "can_decide": can_decide,
+        "hoos": function,
+        "hoos_chart": hoos_chart_svg(function),
+        "hoos_min_change": settings.HOOS_JR_MIN_IMPORTANT_CHANGE,
+        "questionnaires": questionnaires,
+        "questionnaire_form": (
+            QuestionnaireForm(stage=_stage_to_enter(questionnaires))
+            if record_services.can_enter_questionnaire(request.user, course)
+            else None
+        ),
     }
     return render(request, "records/course_progress.html", context)
 
@@ -191,6 +213,45 @@ def course_review(request, pk: int):
         messages.success(request, f"{review.get_stage_display()}: {review.get_decision_display()}.")
         if review.next_course_id:
             return redirect("course-progress", review.next_course_id)
+    return redirect("course-progress", pk)
+
+
+def _stage_to_enter(questionnaires: list[Questionnaire]) -> str:
+    """Return the stage staff most likely enter next: the one due, else the first not answered."""
+    for questionnaire in questionnaires:
+        if questionnaire.status == Questionnaire.Status.DUE:
+            return questionnaire.stage
+    answered = {q.stage for q in questionnaires if q.status == Questionnaire.Status.ANSWERED}
+    return next((s for s in Questionnaire.Stage.values if s not in answered), "baseline")
+
+
+@require_POST
+def questionnaire_add(request, pk: int):
+    """Enter HOOS, JR answers the patient gave in the room or by phone."""
+    course = get_object_or_404(TreatmentCourse.objects.select_related("patient"), pk=pk)
+    if not record_services.can_enter_questionnaire(request.user, course):
+        raise PermissionDenied
+    form = QuestionnaireForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request, "Answer all six questions: a HOOS, JR with one missing has no score."
+        )
+        return redirect("course-progress", pk)
+    try:
+        questionnaire = record_services.questionnaire_answer(
+            course=course,
+            stage=form.cleaned_data["stage"],
+            answers=form.answers(),
+            source=Questionnaire.Source.STAFF,
+            by=request.user,
+        )
+    except BookingError as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(
+            request,
+            f"HOOS, JR {questionnaire.get_stage_display().lower()}: {questionnaire.score}.",
+        )
     return redirect("course-progress", pk)
 
 

@@ -45,7 +45,7 @@ from clinic.models import Clinic
 from clinic.roles import FRONT_DESK_ROLES
 from patients.models import Patient
 from scheduling.models import Appointment, TreatmentCourse, is_rebooked
-from scheduling.reminders import links, sms
+from scheduling.reminders import links, questionnaires, sms
 from scheduling.reminders.messages import render_reminder
 from scheduling.reminders.models import Reminder
 
@@ -269,6 +269,8 @@ def _decide(reminder: Reminder, now: datetime) -> tuple[str, object]:
 
 def _stale_reason(reminder: Reminder, appointment: Appointment, now: datetime) -> str:
     kind = reminder.kind
+    if kind in questionnaires.KINDS:
+        return questionnaires.stale_reason(reminder, now)
     if kind == Reminder.Kind.BEFORE_VISIT:
         if appointment.status not in Appointment.UPCOMING_STATUSES:
             return f"The visit is {appointment.get_status_display().lower()}"

@@ -1,4 +1,5 @@
-"""Short patient links: confirm or cancel a visit, report pain, unsubscribe, see one's visits.
+"""Short patient links: confirm or cancel a visit, report pain, answer the hip questionnaire,
+unsubscribe, see one's visits.
 
 A link is `/p/<action>/<key>.<signature>/`, about 63 characters with a typical SITE_URL, so a
 text message stays within two SMS segments. The key is 12 random URL-safe characters naming a
@@ -34,11 +35,13 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from patients.models import Patient
 from scheduling.models import Appointment
+from scheduling.records.models import Questionnaire
 from scheduling.reminders.models import PatientLink
 
 ACTIONS = tuple(PatientLink.Action.values)
 APPOINTMENT_ACTIONS = ("confirm", "cancel", "pain")
 MULTI_USE_ACTIONS = ("visits",)
+QUESTIONNAIRE_ACTIONS = ("hoos",)
 SIGNATURE_LENGTH = 12  # 72 bits: on top of the 72-bit random key, far beyond online guessing
 # The statuses a visit must still have for its link to act on it.
 ACTIONABLE_STATUSES = {
@@ -61,6 +64,7 @@ class LinkTarget:
     patient: Patient
     appointment: Appointment | None
     link: PatientLink
+    questionnaire: Questionnaire | None = None
 
 
 # The salts keep the names the links were first signed with (when this module was
@@ -77,12 +81,21 @@ def _signature(action: str, key: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()[:SIGNATURE_LENGTH]
 
 
-def make_token(action: str, *, patient: Patient, appointment: Appointment | None = None) -> str:
-    """Return `key.signature` for a link, reusing a fresh unused one for the same visit."""
+def make_token(
+    action: str,
+    *,
+    patient: Patient,
+    appointment: Appointment | None = None,
+    questionnaire: Questionnaire | None = None,
+) -> str:
+    """Return `key.signature` for a link, reusing a fresh unused one for the same visit (or the
+    same questionnaire)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown link action {action!r}")
     if action in APPOINTMENT_ACTIONS and appointment is None:
         raise ValueError(f"a {action} link needs an appointment")
+    if action in QUESTIONNAIRE_ACTIONS and questionnaire is None:
+        raise ValueError(f"a {action} link needs a questionnaire")
     now = timezone.now()
     max_age = timedelta(days=settings.PATIENT_LINK_MAX_AGE_DAYS)
     starts_at = appointment.starts_at if appointment else None
@@ -94,6 +107,7 @@ def make_token(action: str, *, patient: Patient, appointment: Appointment | None
             patient=patient,
             appointment=appointment,
             appointment_starts_at=starts_at,
+            questionnaire=questionnaire,
             used_at__isnull=True,
             expires_at__gt=now + max_age / 2,
         )
@@ -108,14 +122,23 @@ def make_token(action: str, *, patient: Patient, appointment: Appointment | None
             patient=patient,
             appointment=appointment,
             appointment_starts_at=starts_at,
+            questionnaire=questionnaire,
             created_at=now,
             expires_at=now + max_age,
         )
     return f"{link.key}.{_signature(action, link.key)}"
 
 
-def link_url(action: str, *, patient: Patient, appointment: Appointment | None = None) -> str:
-    token = make_token(action, patient=patient, appointment=appointment)
+def link_url(
+    action: str,
+    *,
+    patient: Patient,
+    appointment: Appointment | None = None,
+    questionnaire: Questionnaire | None = None,
+) -> str:
+    token = make_token(
+        action, patient=patient, appointment=appointment, questionnaire=questionnaire
+    )
     return settings.SITE_URL + reverse(f"link-{action}", args=[token])
 
 
@@ -125,7 +148,9 @@ def read_token(action: str, token: str) -> LinkTarget:
     if action not in ACTIONS or not constant_time_compare(signature, _signature(action, key)):
         raise LinkError("invalid")
     link = (
-        PatientLink.objects.select_related("patient", "appointment__course")
+        PatientLink.objects.select_related(
+            "patient", "appointment__course", "questionnaire__course"
+        )
         .filter(key=key, action=action)
         .first()
     )
@@ -140,7 +165,17 @@ def read_token(action: str, token: str) -> LinkTarget:
             raise LinkError("used")  # the visit was moved since the message went out
         if action in ACTIONABLE_STATUSES and appointment.status not in ACTIONABLE_STATUSES[action]:
             raise LinkError("used")
-    return LinkTarget(action=action, patient=link.patient, appointment=appointment, link=link)
+    if action in QUESTIONNAIRE_ACTIONS and (
+        link.questionnaire is None or link.questionnaire.status != Questionnaire.Status.DUE
+    ):
+        raise LinkError("used")  # answered already (perhaps in the room), or closed
+    return LinkTarget(
+        action=action,
+        patient=link.patient,
+        appointment=appointment,
+        link=link,
+        questionnaire=link.questionnaire,
+    )
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from patients.models import Patient
 from scheduling.models import Appointment
+from scheduling.records.models import Questionnaire
 
 
 class Reminder(models.Model):
@@ -24,6 +25,8 @@ class Reminder(models.Model):
         MISSED_VISIT = "missed_visit", "Missed visit"
         STAFF_ALERT = "staff_alert", "Staff alert: no-show not rebooked"
         COURSE_END = "course_end", "End-of-course review nudge"
+        QUESTIONNAIRE = "questionnaire", "Hip questionnaire (HOOS, JR)"
+        QUESTIONNAIRE_NUDGE = "q_nudge", "Hip questionnaire, second ask"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"
@@ -58,6 +61,14 @@ class Reminder(models.Model):
     superseded = models.BooleanField(
         default=False,
         help_text="Sent for a visit time that has since moved; kept for the record and the caps.",
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        help_text="For a questionnaire invitation or its nudge: the questionnaire asked.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -100,12 +111,20 @@ class PatientLink(models.Model):
         PAIN = "pain", "Report pain"
         UNSUBSCRIBE = "unsubscribe", "Stop emails"
         VISITS = "visits", "See upcoming visits"
+        HOOS = "hoos", "Answer the hip questionnaire"
 
     key = models.CharField(max_length=16, unique=True)
     action = models.CharField(max_length=12, choices=Action.choices)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="patient_links")
     appointment = models.ForeignKey(
         Appointment, on_delete=models.CASCADE, null=True, blank=True, related_name="patient_links"
+    )
+    questionnaire = models.ForeignKey(
+        Questionnaire,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="patient_links",
     )
     # The visit's time when the link was made: a link for a visit since moved must not act on
     # the new time the patient was never told about.

@@ -22,6 +22,9 @@ from clinic.models import Clinic
 from patients.models import Channel, Patient
 from scheduling import signals
 from scheduling.models import Appointment, TreatmentCourse
+from scheduling.records import services as record_services
+from scheduling.records.models import Questionnaire
+from scheduling.records.progress import review_stage_at
 from scheduling.reminders.models import Reminder
 from scheduling.reminders.tasks import dispatch_due_reminders
 
@@ -180,6 +183,54 @@ def _insert_new(rows: list[Reminder]) -> list[Reminder]:
     return created
 
 
+def questionnaire_reminders(
+    questionnaire: Questionnaire, appointment: Appointment, *, at: datetime | None = None
+) -> list[Reminder]:
+    """Schedule the invitation to answer a HOOS, JR (now, or when quiet hours end) and one
+    nudge QUESTIONNAIRE_NUDGE_DAYS later; none for a patient we may not message. Return the
+    rows created."""
+    patient = appointment.patient
+    channel = patient_channel(patient)
+    if channel is None:
+        return []
+    tz = patient_zone(patient, Clinic.load())
+    invite_at = window_start_for(at or timezone.now(), tz)
+    nudge_at = window_start_for(invite_at + timedelta(days=settings.QUESTIONNAIRE_NUDGE_DAYS), tz)
+    rows = [
+        Reminder(
+            appointment=appointment,
+            patient=patient,
+            kind=kind,
+            channel=channel,
+            due_at=due,
+            questionnaire=questionnaire,
+        )
+        for kind, due in (
+            (Reminder.Kind.QUESTIONNAIRE, invite_at),
+            (Reminder.Kind.QUESTIONNAIRE_NUDGE, nudge_at),
+        )
+    ]
+    return _insert_new(rows)
+
+
+def questionnaire_invite_for(appointment: Appointment, stage: str) -> list[Reminder]:
+    """Ask the course's HOOS, JR at `stage` (a booking's first session: baseline; the midpoint
+    or last session recorded: midpoint or end) and schedule its messages."""
+    questionnaire = record_services.questionnaire_invite(course=appointment.course, stage=stage)
+    if questionnaire is None:
+        return []
+    return questionnaire_reminders(questionnaire, appointment)
+
+
+def questionnaires_cancel(course: TreatmentCourse) -> int:
+    """Close the cancelled course's unanswered questionnaires and cancel their pending
+    messages; return how many messages."""
+    record_services.questionnaires_expire(course=course)
+    return Reminder.objects.filter(
+        questionnaire__course=course, status=Reminder.Status.PENDING
+    ).update(status=Reminder.Status.CANCELLED, last_error="The course is cancelled")
+
+
 # -- after the transaction ------------------------------------------------------------------------
 
 
@@ -281,10 +332,15 @@ def reminder_resolve(*, reminder: Reminder, action: str, by) -> Reminder:
 
 
 def cancel_reminders(appointments: Iterable[Appointment]) -> int:
-    """Cancel the pending reminders of these appointments; return how many."""
-    return Reminder.objects.filter(
-        appointment__in=list(appointments), status=Reminder.Status.PENDING
-    ).update(status=Reminder.Status.CANCELLED)
+    """Cancel the pending reminders of these appointments; return how many.
+
+    A questionnaire's messages only hang off a session: they belong to the course and end with
+    it (`questionnaires_cancel`), not with one session cancelled or missed."""
+    return (
+        Reminder.objects.filter(appointment__in=list(appointments), status=Reminder.Status.PENDING)
+        .exclude(kind__in=[Reminder.Kind.QUESTIONNAIRE, Reminder.Kind.QUESTIONNAIRE_NUDGE])
+        .update(status=Reminder.Status.CANCELLED)
+    )
 
 
 def move_reminders(appointment: Appointment) -> None:
@@ -316,6 +372,9 @@ def move_reminders(appointment: Appointment) -> None:
 
 def _on_course_booked(*, course, appointments, **kwargs) -> None:
     Reminder.objects.bulk_create(reminders_for_booking(course, appointments))
+    if appointments:
+        # The baseline HOOS, JR goes with the confirmation and is due before session 1.
+        questionnaire_invite_for(appointments[0], Questionnaire.Stage.BASELINE)
     enqueue_dispatch()
 
 
@@ -341,6 +400,14 @@ def _on_appointment_missed(*, appointment, **kwargs) -> None:
 def _on_appointment_completed(*, appointment, **kwargs) -> None:
     # The patient is asked for a pain score the next day, in the recording's transaction.
     checkin_reminder_for(appointment)
+    # After the midpoint session (4 of 8) and the last one, the hip questionnaire again.
+    stage = review_stage_at(appointment.number, appointment.course.sessions_planned)
+    if stage:
+        questionnaire_invite_for(appointment, stage)
+
+
+def _on_course_cancelled(*, course, **kwargs) -> None:
+    questionnaires_cancel(course)
 
 
 def connect_booking_signals() -> None:
@@ -352,5 +419,6 @@ def connect_booking_signals() -> None:
         (signals.appointments_cancelled, _on_appointments_cancelled),
         (signals.appointment_missed, _on_appointment_missed),
         (signals.appointment_completed, _on_appointment_completed),
+        (signals.course_cancelled, _on_course_cancelled),
     ]:
         signal.connect(receiver, sender=Appointment, dispatch_uid=f"reminders.{receiver.__name__}")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("p/confirm/<str:token>/", views.confirm, name="link-confirm"),
     path("p/cancel/<str:token>/", views.cancel, name="link-cancel"),
     path("p/pain/<str:token>/", views.pain, name="link-pain"),
+    path("p/hoos/<str:token>/", views.hoos, name="link-hoos"),
     path("p/unsubscribe/<str:token>/", views.unsubscribe, name="link-unsubscribe"),
     path("p/visits/<str:token>/", views.visits, name="link-visits"),
 ]

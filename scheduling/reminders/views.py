@@ -27,8 +27,9 @@ from clinic.models import Clinic
 from clinic.roles import FRONT_DESK_ROLES, role_required
 from patients.phones import InvalidPhone, normalise_phone
 from scheduling.models import Appointment
-from scheduling.records.models import PainReport
-from scheduling.records.services import pain_report_create
+from scheduling.records import hoos as hoos_instrument
+from scheduling.records.models import PainReport, Questionnaire
+from scheduling.records.services import pain_report_create, questionnaire_answer
 from scheduling.reminders import links, services
 from scheduling.reminders.models import Reminder
 from scheduling.schedule import needs_attention
@@ -214,6 +215,52 @@ def pain(request, token: str):
             return _page(request, "reminders/links/pain.html", context, status=400)
         return _page(request, "reminders/links/done.html", {**context, "done": "pain"})
     return _page(request, "reminders/links/pain.html", context)
+
+
+def _hoos_items(post=None) -> tuple[list[dict], list[int | None]]:
+    """Return the items to show (with any answer already chosen) and the answers posted."""
+    values: list[int | None] = []
+    items = []
+    for index, (key, wording) in enumerate(hoos_instrument.ITEMS):
+        raw = (post or {}).get(f"item_{key}", "")
+        value = int(raw) if raw in {"0", "1", "2", "3", "4"} else None
+        values.append(value)
+        items.append(
+            {
+                "key": key,
+                "number": index + 1,
+                "wording": wording,
+                "value": value,
+                "missing": post is not None and value is None,
+            }
+        )
+    return items, values
+
+
+@patient_link
+def hoos(request, token: str):
+    """The hip questionnaire (HOOS, JR): six questions, one tap each, sized for a phone."""
+    target, refused = _target(request, "hoos", token)
+    if refused:
+        return refused
+    items, answers = _hoos_items(request.POST if request.method == "POST" else None)
+    context = {"patient": target.patient, "items": items, "answers": hoos_instrument.ANSWERS}
+    if request.method == "POST":
+        try:
+            with links.claim(target):
+                questionnaire_answer(
+                    course=target.questionnaire.course,
+                    stage=target.questionnaire.stage,
+                    answers=answers,
+                    source=Questionnaire.Source.LINK,
+                )
+        except links.LinkError:
+            return _refused(request, "used")
+        except BookingError as exc:
+            context["errors"] = [m for ms in exc.errors.values() for m in ms]
+            return _page(request, "reminders/links/hoos.html", context, status=400)
+        return _page(request, "reminders/links/done.html", {**context, "done": "hoos"})
+    return _page(request, "reminders/links/hoos.html", context)
 
 
 @patient_link

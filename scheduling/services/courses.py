@@ -232,6 +232,7 @@ def course_cancel(*, course: TreatmentCourse, by, reason: str = "") -> Treatment
         signals.appointments_cancelled.send(Appointment, appointments=future)
         course.status = TreatmentCourse.Status.CANCELLED
         course.save(update_fields=["status"])
+        signals.course_cancelled.send(Appointment, course=course)
         audit_log(user=by, action="change", obj=course, detail="cancelled")
     return course
 

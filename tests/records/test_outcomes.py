@@ -6,11 +6,16 @@ import csv
 import io
 import re
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 
 from scheduling.models import Appointment, TreatmentCourse
-from scheduling.records.services import SessionValues, session_record_create
+from scheduling.records.services import (
+    SessionValues,
+    questionnaire_answer,
+    session_record_create,
+)
 from tests.records.conftest import NY, session
 
 
@@ -39,6 +44,12 @@ def seeded(
         3 after needling: change -1, not a responder, so flagged as a non-responder after the
         full course (the 3 after needling would have made it look like -4, a responder).
     osteoarthritis 2 (James, February): cancelled before any session: left out.
+
+    HOOS, JR (raw sum -> published interval score), improved when up at least 7.76:
+    sciatica 1: baseline 15 -> 43.335, end 6 -> 70.426: +27.091, improved.
+    sciatica 2: baseline 12 -> 52.965, midpoint 11 -> 55.985: +3.020, not improved.
+    sciatica 3: baseline only (8 -> 64.664): no follow-up, left out.
+    osteoarthritis 1: baseline 18 -> 32.735, end 16 -> 39.902: +7.167, just short of 7.76.
     """
     feb = datetime(2027, 2, 1, 10, tzinfo=NY)
     sciatica_1 = make_course(patient, practitioner)
@@ -66,6 +77,18 @@ def seeded(
     record(oa_1, 8, 6, 3)
     oa_2.appointments.update(status=Appointment.Status.CANCELLED)
     TreatmentCourse.objects.filter(pk=oa_2.pk).update(status=TreatmentCourse.Status.CANCELLED)
+    for course, stage, answers in [
+        (sciatica_1, "baseline", [3, 3, 2, 3, 2, 2]),
+        (sciatica_1, "end", [1, 1, 1, 1, 1, 1]),
+        (sciatica_2, "baseline", [2, 2, 2, 2, 2, 2]),
+        (sciatica_2, "midpoint", [2, 2, 2, 2, 2, 1]),
+        (sciatica_3, "baseline", [2, 2, 1, 1, 1, 1]),
+        (oa_1, "baseline", [3, 3, 3, 3, 3, 3]),
+        (oa_1, "end", [3, 3, 3, 3, 2, 2]),
+    ]:
+        questionnaire_answer(
+            course=course, stage=stage, answers=answers, source="staff", by=practitioner.user
+        )
     return {"oa_1": oa_1}
 
 
@@ -78,6 +101,10 @@ EXPECTED = {
         "courses_with_scores": "2", "mean_change": "-2.0", "responders": "1",
         "responder_rate_pct": "50.0", "no_shows": "2", "sessions_due": "17",
         "no_show_rate_pct": "11.8",
+        # HOOS, JR: sciatica 1 and 2 have a follow-up: (27.091 + 3.020) / 2 = 15.0555 -> 15.1;
+        # 1 improver of 2.
+        "hoos_jr_courses": "2", "hoos_jr_mean_change": "15.1", "hoos_jr_improvers": "1",
+        "hoos_jr_improver_rate_pct": "50.0",
     },
     "osteoarthritis": {
         # Baseline 7, session 8 on arrival 6: -1.0, not a responder.
@@ -85,6 +112,9 @@ EXPECTED = {
         "courses_with_scores": "1", "mean_change": "-1.0", "responders": "0",
         "responder_rate_pct": "0.0", "no_shows": "0", "sessions_due": "8",
         "no_show_rate_pct": "0.0",
+        # HOOS, JR +7.167 -> 7.2, short of the 7.76 minimal important change.
+        "hoos_jr_courses": "1", "hoos_jr_mean_change": "7.2", "hoos_jr_improvers": "0",
+        "hoos_jr_improver_rate_pct": "0.0",
     },
 }  # fmt: skip
 
@@ -108,6 +138,9 @@ def test_the_page_shows_the_same_figures_as_the_csv(client_as, manager, seeded):
             "mean_change": figures["mean_change"],
             "responder_rate_pct": figures["responder_rate_pct"] + "%",
             "no_show_rate_pct": figures["no_show_rate_pct"] + "%",
+            "hoos_jr_mean_change": "+" + figures["hoos_jr_mean_change"],
+            "hoos_jr_improvers": f"{figures['hoos_jr_improvers']} of {figures['hoos_jr_courses']}",
+            "hoos_jr_improver_rate_pct": figures["hoos_jr_improver_rate_pct"] + "%",
         }
         assert f"{figures['responders']} of {figures['courses_with_scores']}" in row
         assert f"{figures['no_shows']} of {figures['sessions_due']}" in row
@@ -124,3 +157,22 @@ def test_only_managers_may_read_the_report(client_as, practitioner, seeded):
     client = client_as(practitioner.user)
     assert client.get("/reports/outcomes/").status_code == 403
     assert client.get("/reports/outcomes.csv").status_code == 403
+
+
+def test_the_minimal_important_change_is_a_setting(client_as, manager, seeded, settings):
+    # With the CMS's substantial clinical benefit (22 points) sciatica 1 (+27.091) still counts
+    # and the osteoarthritis course would need +22 even more; at 7 points it counts too.
+    settings.HOOS_JR_MIN_IMPORTANT_CHANGE = Decimal("22")
+    rows = _csv(client_as(manager))
+    assert rows["sciatica"]["hoos_jr_improvers"] == "1"
+    assert rows["osteoarthritis"]["hoos_jr_improvers"] == "0"
+    settings.HOOS_JR_MIN_IMPORTANT_CHANGE = Decimal("7")
+    rows = _csv(client_as(manager))
+    assert rows["osteoarthritis"]["hoos_jr_improvers"] == "1"
+    assert rows["osteoarthritis"]["hoos_jr_improver_rate_pct"] == "100.0"
+
+
+def _csv(client) -> dict[str, dict[str, str]]:
+    response = client.get("/reports/outcomes.csv")
+    reader = csv.DictReader(io.StringIO(response.content.decode()))
+    return {row.pop("condition"): row for row in reader}

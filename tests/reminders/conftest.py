@@ -86,3 +86,13 @@ def sent(db, mailoutbox, sms_outbox, clinic):
 
 def at(year, month, day, hour=12, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK)
+
+
+QUESTIONNAIRE_KINDS = (Reminder.Kind.QUESTIONNAIRE, Reminder.Kind.QUESTIONNAIRE_NUDGE)
+
+
+def without_questionnaire_messages(course=None):
+    """Drop the hip questionnaire's invitation and nudge, which every booking also schedules:
+    the tests that call this follow the visit messages (test_questionnaires.py follows those)."""
+    Reminder.objects.filter(kind__in=QUESTIONNAIRE_KINDS).delete()
+    return course

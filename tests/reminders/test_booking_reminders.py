@@ -17,7 +17,7 @@ from scheduling.services import (
     appointment_reschedule,
     course_cancel,
 )
-from tests.reminders.conftest import at
+from tests.reminders.conftest import QUESTIONNAIRE_KINDS, at
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @time_machine.travel(at(2027, 2, 15, 12), tick=False)
 def test_booking_creates_a_confirmation_and_a_reminder_before_each_visit(book):
     course = book()
-    rows = list(Reminder.objects.order_by("due_at"))
+    rows = list(Reminder.objects.exclude(kind__in=QUESTIONNAIRE_KINDS).order_by("due_at"))
     kinds = [r.kind for r in rows]
     assert kinds.count(Reminder.Kind.CONFIRMATION) == 1
     assert kinds.count(Reminder.Kind.BEFORE_VISIT) == 8
@@ -42,8 +42,7 @@ def test_booking_creates_a_confirmation_and_a_reminder_before_each_visit(book):
 def test_booking_enqueues_a_dispatch_only_after_commit(book, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         book()
-    assert len(callbacks) == 1
-    assert callbacks[0].__name__ == "_dispatch_now"
+    assert callbacks and {c.__name__ for c in callbacks} == {"_dispatch_now"}
 
 
 @time_machine.travel(at(2027, 2, 15, 12), tick=False)
@@ -56,7 +55,7 @@ def test_a_rolled_back_booking_leaves_no_reminder_and_enqueues_nothing(
         transaction.atomic(),
     ):
         book()
-        assert Reminder.objects.count() == 9
+        assert Reminder.objects.count() == 11  # with the hip questionnaire and its nudge
         raise RuntimeError("the caller's transaction fails after booking")
     assert Reminder.objects.count() == 0
     assert Appointment.objects.count() == 0
@@ -83,7 +82,8 @@ def test_cancelling_a_session_or_the_course_cancels_its_reminders(book, receptio
     session = course.appointments.get(number=3)
     appointment_cancel(appointment=session, by=receptionist)
     assert set(session.reminders.values_list("status", flat=True)) == {"cancelled"}
-    assert Reminder.objects.filter(status="pending").count() == 8  # confirmation + 7 visits
+    pending = Reminder.objects.filter(status="pending").exclude(kind__in=QUESTIONNAIRE_KINDS)
+    assert pending.count() == 8  # confirmation + 7 visits
     course_cancel(course=course, by=receptionist)
     assert Reminder.objects.filter(status="pending", kind="before_visit").count() == 0
 
@@ -94,7 +94,10 @@ def test_a_no_show_schedules_a_missed_visit_message_and_a_staff_alert(book, rece
     session = course.appointments.get(number=1)
     with time_machine.travel(at(2027, 3, 1, 11), tick=False):
         appointment_mark_no_show(appointment=session, by=receptionist)
-    rows = {r.kind: r for r in session.reminders.exclude(status="cancelled")}
+    rows = {
+        r.kind: r
+        for r in session.reminders.exclude(status="cancelled").exclude(kind__in=QUESTIONNAIRE_KINDS)
+    }
     assert set(rows) == {"missed_visit", "staff_alert"}
     assert rows["staff_alert"].due_at == at(2027, 3, 2, 11)
     assert rows["missed_visit"].channel == "sms"

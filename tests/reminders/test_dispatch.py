@@ -15,7 +15,7 @@ from scheduling.models import Appointment
 from scheduling.reminders import dispatch
 from scheduling.reminders.models import Reminder
 from scheduling.reminders.sms import LocmemBackend, PermanentSMSError, TransientSMSError
-from tests.reminders.conftest import at, run_dispatch
+from tests.reminders.conftest import at, run_dispatch, without_questionnaire_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def flaky(settings, sms_outbox):
 @pytest.fixture
 def course(book):
     with time_machine.travel(at(2027, 2, 15, 12), tick=False):
-        return book()
+        return without_questionnaire_messages(book())
 
 
 def later(appointments) -> None:
@@ -249,7 +249,7 @@ def test_when_texts_are_used_up_email_goes_instead(course, patient, sent, sms_ou
 @pytest.mark.django_db(transaction=True)
 def test_two_dispatchers_at_once_never_take_the_same_row(book, sms_outbox):
     with time_machine.travel(at(2027, 2, 15, 12), tick=False):
-        book()
+        without_questionnaire_messages(book())
     Reminder.objects.update(due_at=at(2027, 2, 1, 12))  # all due now
     later(Appointment.objects.all())
     barrier = threading.Barrier(4)
@@ -292,6 +292,7 @@ def test_one_broken_reminder_does_not_hold_up_the_others(
     with time_machine.travel(at(2027, 2, 15, 12), tick=False):
         book()
         book(patient=patient_without_consent, time=time(15))
+        without_questionnaire_messages()
     # A time zone that slipped past validation (an old row, a raw SQL edit) breaks Ana's message.
     Patient.objects.filter(first_name="Ana").update(timezone="Mars/Olympus_Mons")
     with time_machine.travel(at(2027, 2, 15, 12, 5), tick=False):

@@ -13,7 +13,7 @@ from clinic.models import WorkingHours
 from scheduling.models import Appointment
 from scheduling.reminders.models import Reminder
 from scheduling.reminders.services import checkin_reminder_for
-from tests.reminders.conftest import NEW_YORK, at, run_dispatch
+from tests.reminders.conftest import NEW_YORK, at, run_dispatch, without_questionnaire_messages
 
 pytestmark = pytest.mark.django_db
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -26,6 +26,7 @@ def dst_course(book, practitioner):
     with time_machine.travel(at(2027, 3, 1, 12), tick=False):
         course = book(start_date=date(2027, 3, 8), weekdays=[3, 5], time=time(9))
         Reminder.objects.filter(kind="confirmation").delete()
+        without_questionnaire_messages()
     return course
 
 

@@ -15,7 +15,7 @@ from scheduling.models import Appointment
 from scheduling.records.models import PainReport
 from scheduling.reminders import links
 from scheduling.reminders.models import PatientLink, Reminder
-from tests.reminders.conftest import at
+from tests.reminders.conftest import at, without_questionnaire_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def course(book):
     with time_machine.travel(at(2027, 2, 15, 12), tick=False):
-        return book()
+        return without_questionnaire_messages(book())
 
 
 @pytest.fixture

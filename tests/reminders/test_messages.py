@@ -16,7 +16,13 @@ from scheduling.reminders.messages import render_reminder
 from scheduling.reminders.models import Reminder
 from scheduling.reminders.services import checkin_reminder_for
 from scheduling.services import appointment_mark_no_show
-from tests.reminders.conftest import SECRET_NOTE, assert_minimum_necessary, at, run_dispatch
+from tests.reminders.conftest import (
+    SECRET_NOTE,
+    assert_minimum_necessary,
+    at,
+    run_dispatch,
+    without_questionnaire_messages,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +30,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def course(book):
     with time_machine.travel(at(2027, 2, 15, 12), tick=False):
-        return book(red_flags=[], condition="osteoarthritis")
+        return without_questionnaire_messages(book(red_flags=[], condition="osteoarthritis"))
 
 
 def test_the_confirmation_carries_every_session_in_an_ics_with_its_tzid(course, sent, mailoutbox):
@@ -119,6 +125,7 @@ def test_every_text_message_fits_in_two_sms_segments(kind, course, patient, sett
             kind=kind,
             channel=Reminder.Channel.SMS,
             due_at=appointment.starts_at,
+            questionnaire=course.questionnaires.get(stage="baseline"),
         )
         text = render_reminder(reminder).sms
         assert_minimum_necessary(reminder, text, clinic)

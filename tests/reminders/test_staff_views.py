@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 
 from clinic.models import Clinic
 from scheduling.reminders.models import Reminder
-from tests.reminders.conftest import at, run_dispatch
+from tests.reminders.conftest import at, run_dispatch, without_questionnaire_messages
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def course(book):
     with time_machine.travel(at(2027, 2, 15, 12), tick=False):
-        return book()
+        return without_questionnaire_messages(book())
 
 
 def test_the_api_lists_reminders_with_filters_for_the_front_desk(

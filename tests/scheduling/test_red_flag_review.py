@@ -54,7 +54,7 @@ def test_the_practitioner_treats_with_a_reason_and_the_messages_start(held, prac
     assert course.status == TreatmentCourse.Status.ACTIVE
     assert course.red_flag_override == "Seen by GP: no infection"
     kinds = set(Reminder.objects.values_list("kind", flat=True))
-    assert kinds == {"confirmation", "before_visit"}
+    assert {"confirmation", "before_visit", "questionnaire"} <= kinds
 
 
 def test_referring_out_cancels_the_held_sessions(held, practitioner):
