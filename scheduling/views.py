@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from django.contrib import messages
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,6 +23,7 @@ from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
 from scheduling.models import Appointment, TreatmentCourse
 from scheduling.schedule import needs_attention, week_calendar
 from scheduling.services.courses import CATCH_UP_WEEKS
+from scheduling.selectors import can_read_clinical
 from scheduling.services.errors import BookingConflict, BookingError
 
 
@@ -139,6 +141,8 @@ def course_detail(request, pk: int):
             "course": course,
             "appointments": appointments,
             "can_act": has_role(request.user, *FRONT_DESK_ROLES),
+            # The override's text is clinical: only the treating practitioner and the manager.
+            "reads_clinical": can_read_clinical(request.user, patient_id=course.patient_id),
             "now": timezone.now(),
             "tz": tz,
             "move_form": MoveForm(),
@@ -151,6 +155,13 @@ def course_detail(request, pk: int):
 def appointment_action(request, pk: int, action: str):
     """Move, cancel, check in, mark a no-show or book a make-up, then go back to the course."""
     appointment = get_object_or_404(Appointment, pk=pk)
+    back = request.POST.get("next", "")
+    # Only a path on this site: checked before acting, so a bad one changes nothing.
+    if back and not (
+        back.startswith("/")
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ):
+        return HttpResponseBadRequest("next: give a path on this site, such as /calendar/.")
     try:
         _act(request, appointment, action)
     except BookingError as exc:
@@ -158,10 +169,7 @@ def appointment_action(request, pk: int, action: str):
     except BookingConflict as exc:
         details = "; ".join(str(clash) for clash in exc.clashes)
         messages.error(request, f"{exc.detail} {details}")
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        return redirect(back)
-    return redirect(appointment.course)
+    return HttpResponseRedirect(back) if back else redirect(appointment.course)
 
 
 def _act(request, appointment: Appointment, action: str) -> None:
