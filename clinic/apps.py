@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.apps import AppConfig, apps
-from django.db.models.signals import post_migrate
+from django.db.models.signals import m2m_changed, post_migrate, pre_save
 
 
 class ClinicConfig(AppConfig):
@@ -9,8 +9,14 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic setup"
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from clinic import tokens
         from clinic.roles import sync_role_permissions
 
         # Reminders is the last of the clinic's apps to migrate: by then every permission the
         # roles name exists. The flush between transactional tests sends this signal too.
         post_migrate.connect(sync_role_permissions, sender=apps.get_app_config("reminders"))
+        user_model = get_user_model()
+        pre_save.connect(tokens.revoke_tokens_on_account_change, sender=user_model)
+        m2m_changed.connect(tokens.revoke_tokens_on_role_change, sender=user_model.groups.through)

@@ -25,17 +25,17 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from clinic.api import ObtainToken
 from clinic.audit import audit_log
 from clinic.ical import calendar_feed_create, calendar_feed_ical
 from clinic.inputs import as_id
 from clinic.models import AuditEntry, CalendarFeed, Clinic, Practitioner
 from clinic.roles import ALL_ROLES, ManagerRequiredMixin, Role, has_role, role_required
 from clinic.security import lockout_response, two_factor_required, two_factor_required_by_role
+from clinic.tokens import api_token_issue
 from patients.selectors import patient_search
 
 # ----- Two-factor ---------------------------------------------------------------------------
@@ -128,25 +128,35 @@ def _spaced(secret: str) -> str:
 
 
 class TwoFactorTokenSerializer(serializers.Serializer):
-    username = serializers.CharField(write_only=True)
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    username = serializers.CharField(write_only=True, max_length=150)
+    password = serializers.CharField(
+        write_only=True, max_length=4096, style={"input_type": "password"}
+    )
     otp_token = serializers.CharField(
         write_only=True,
         required=False,
         allow_blank=True,
+        max_length=16,
         help_text="The current code from the authenticator app: required for roles that use "
         "two-factor authentication (managers).",
     )
     token = serializers.CharField(read_only=True)
+    expiry = serializers.DateTimeField(
+        read_only=True, help_text="When the token stops working (API_TOKEN_AGE after issue)."
+    )
 
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class TwoFactorObtainToken(ObtainToken):
+class TwoFactorObtainToken(APIView):
     """Exchange a staff username and password (plus a TOTP code where the role needs
-    two-factor) for an API token. Without the code such users get a 403 naming what is missing."""
+    two-factor) for an API token that expires. Without the code such users get a 403 naming
+    what is missing."""
+
+    authentication_classes = ()
+    permission_classes = ()
 
     def get_serializer(self, *args, **kwargs):
         # What the schema shows; the password check itself is DRF's AuthTokenSerializer.
@@ -164,9 +174,11 @@ class TwoFactorObtainToken(ObtainToken):
         }
     )
     def post(self, request, *args, **kwargs):
+        # The fields' shape first (a 400 naming the field: missing, not text, a NUL byte).
+        fields = TwoFactorTokenSerializer(data=request.data)
+        fields.is_valid(raise_exception=True)
         # django-axes only answers for the login form itself: refuse a locked username here.
-        data = request.data if isinstance(request.data, dict) else {}
-        credentials = {"username": str(data.get("username", ""))}
+        credentials = {"username": fields.validated_data["username"]}
         if AxesProxyHandler.is_locked(request._request, credentials=credentials):
             return lockout_response(request._request, credentials=credentials)
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
@@ -181,7 +193,7 @@ class TwoFactorObtainToken(ObtainToken):
                     },
                     status=status.HTTP_403_FORBIDDEN,
                 )
-            code = str(request.data.get("otp_token") or "").replace(" ", "")
+            code = fields.validated_data.get("otp_token", "").replace(" ", "")
             if not code or match_token(user, code) is None:
                 return Response(
                     {
@@ -190,8 +202,8 @@ class TwoFactorObtainToken(ObtainToken):
                     },
                     status=status.HTTP_403_FORBIDDEN,
                 )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        row, token = api_token_issue(user=user, two_factor=two_factor_required(user))
+        return Response({"token": token, "expiry": row.expiry})
 
 
 # ----- Audit log ----------------------------------------------------------------------------

@@ -15,10 +15,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clinic.models import Closure, TimeOff
+from tests.conftest import issue_token
 from tests.clinic.test_access import ALL_PATHS
 
 ROLES = ["anonymous", "receptionist", "practitioner", "other_practitioner", "manager"]
@@ -125,7 +125,7 @@ def as_role(request, client_as, receptionist, practitioner, other_practitioner, 
         if role == "anonymous":
             return request.getfixturevalue("client"), APIClient()
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=users[role]).key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(users[role])}")
         return client_as(users[role]), api
 
     return clients
