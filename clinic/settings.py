@@ -248,6 +248,10 @@ SMS_BACKEND = env_str(
     if TWILIO_ACCOUNT_SID
     else "scheduling.reminders.sms.FileBackend",
 )
+if PRODUCTION and SMS_BACKEND.endswith(".TwilioBackend") and not TWILIO_AUTH_TOKEN:
+    # Without it no text can be sent, and the inbound webhook could not tell Twilio's requests
+    # from anyone's.
+    raise ImproperlyConfigured("TWILIO_AUTH_TOKEN must be set for the Twilio SMS backend")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms")))
 # Dispatch: rows claimed per batch and batches per beat tick; a claim older than the timeout is
 # stale (its worker died): returned to pending if the send never started, else flagged for staff.

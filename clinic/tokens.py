@@ -17,6 +17,8 @@ import re
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
 
@@ -65,6 +67,18 @@ class ApiTokenAuthentication(TokenAuthentication):
                 )
             )
         return user, auth_token
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Describe the token header in the OpenAPI schema (`Authorization: Token <token>`)."""
+
+    target_class = ApiTokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix="Token"
+        )
 
 
 def revoke_tokens_on_account_change(sender, instance, update_fields=None, **kwargs) -> None:

@@ -98,3 +98,21 @@ def test_the_api_docs_load_swagger_from_this_site_without_inline_script(client):
     assert "unsafe-inline" not in csp
     script = client.get("/api/v1/docs/?script=")
     assert script["Content-Type"].startswith("application/javascript")
+
+
+def test_production_refuses_to_start_twilio_without_its_auth_token(tmp_path):
+    env = production_env(tmp_path)
+    env.update(TWILIO_ACCOUNT_SID="AC" + "0" * 32, TWILIO_FROM_NUMBER="+15005550006")
+    env.pop("TWILIO_AUTH_TOKEN", None)
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode != 0
+    assert "TWILIO_AUTH_TOKEN must be set" in result.stderr
