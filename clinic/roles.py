@@ -41,8 +41,8 @@ def has_role(user, *roles: str) -> bool:
 
 # Django model permissions per role. The staff pages and the API check the role itself; these
 # only decide what each role may do in the Django admin. No role but the manager holds a
-# permission on a clinical model (session records, amendments, pain reports, reviews). Managers get every permission of the
-# clinic's apps.
+# permission on a clinical model (session records, amendments, pain reports, reviews). Managers
+# get every permission of the clinic's apps.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.RECEPTIONIST: [
         "patients.add_patient",

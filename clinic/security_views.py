@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
@@ -34,7 +35,13 @@ from clinic.ical import calendar_feed_create, calendar_feed_ical
 from clinic.inputs import as_id
 from clinic.models import AuditEntry, CalendarFeed, Clinic, Practitioner
 from clinic.roles import ALL_ROLES, ManagerRequiredMixin, Role, has_role, role_required
-from clinic.security import lockout_response, two_factor_required, two_factor_required_by_role
+from clinic.security import (
+    lockout_release,
+    lockout_response,
+    lockouts_current,
+    two_factor_required,
+    two_factor_required_by_role,
+)
 from clinic.tokens import api_token_issue
 from patients.selectors import patient_search
 
@@ -204,6 +211,36 @@ class TwoFactorObtainToken(APIView):
                 )
         row, token = api_token_issue(user=user, two_factor=two_factor_required(user))
         return Response({"token": token, "expiry": row.expiry})
+
+
+# ----- Locked log-ins -----------------------------------------------------------------------
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(required=False, max_length=150)
+    ip = forms.GenericIPAddressField()
+
+
+@role_required(Role.MANAGER)
+def lockout_list(request):
+    """Show the log-ins locked after failed attempts; a manager unlocks one with a button."""
+    if request.method == "POST":
+        form = UnlockForm(request.POST)
+        if not form.is_valid():
+            return render(request, "security/lockouts.html", {"form": form}, status=400)
+        username, ip = form.cleaned_data["username"], form.cleaned_data["ip"]
+        lockout_release(username=username, ip=ip)
+        messages.success(
+            request, f"{username} can log in again from {ip}." if username else f"{ip} unlocked."
+        )
+        return redirect("lockouts")
+    context = {
+        "lockouts": lockouts_current(now=timezone.now()),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "address_limit": settings.AXES_ADDRESS_FAILURE_LIMIT,
+        "clinic_tz": Clinic.load().timezone,
+    }
+    return render(request, "security/lockouts.html", context)
 
 
 # ----- Audit log ----------------------------------------------------------------------------

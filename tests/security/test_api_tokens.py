@@ -125,9 +125,7 @@ def test_a_token_issued_before_two_factor_was_required_stops_working(receptionis
     assert "two-factor" in response.json()["detail"]
 
 
-def test_a_token_issued_before_setting_up_an_authenticator_stops_working(
-    receptionist, totp_device
-):
+def test_a_token_issued_before_setting_up_an_authenticator_stops_working(receptionist, totp_device):
     api = with_token(token_for("rosa"))
 
     totp_device(receptionist)

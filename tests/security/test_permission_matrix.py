@@ -52,6 +52,7 @@ EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
     ("closure-create", False): MANAGER_ONLY,
     ("time-off-create", False): MANAGER_ONLY,
     ("audit-log", False): MANAGER_ONLY,
+    ("lockouts", False): MANAGER_ONLY,
     ("audit-export", False): MANAGER_ONLY,
     ("ical-page", False): PRACTITIONERS_ONLY,
     ("two-factor-setup", False): ALL_STAFF_200,
