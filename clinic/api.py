@@ -80,6 +80,14 @@ class PractitionerSerializer(serializers.ModelSerializer):
         model = Practitioner
         fields = ["id", "name", "email", "username", "working_hours", "active"]
 
+    def validate_username(self, user):
+        taken = Practitioner.objects.filter(user=user).exclude(
+            pk=getattr(self.instance, "pk", None)
+        )
+        if user is not None and taken.exists():
+            raise serializers.ValidationError("This login already belongs to another practitioner.")
+        return user
+
     def create(self, validated_data):
         hours = validated_data.pop("working_hours", [])
         with transaction.atomic():

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 
 from clinic.models import Clinic
@@ -38,3 +39,38 @@ class ClinicTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+NUL_MESSAGE = "Null characters are not allowed."
+
+
+class RejectNullCharactersMiddleware:
+    """Answer 400, naming the field, for a NUL byte in the path, the query string or a posted
+    form: PostgreSQL cannot store or compare text holding one, and no person types it.
+
+    API bodies (JSON) are left to the serializers, whose text fields refuse it themselves.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        field = self.field_with_nul(request)
+        if field is None:
+            return self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({field: [NUL_MESSAGE]}, status=400)
+        return HttpResponseBadRequest(f"{field}: {NUL_MESSAGE}", content_type="text/plain")
+
+    @staticmethod
+    def field_with_nul(request) -> str | None:
+        if "\x00" in request.path:
+            return "path"
+        sources = [request.GET]
+        if request.method == "POST" and not request.path_info.startswith("/api/"):
+            sources.append(request.POST)
+        for source in sources:
+            for name, values in source.lists():
+                if "\x00" in name or any("\x00" in value for value in values):
+                    return name.replace("\x00", "") or "field"
+        return None

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from rest_framework.views import APIView
 
 from clinic.audit import audit_log
 from clinic.ical import calendar_feed_create, calendar_feed_ical
-from clinic.inputs import as_id
+from clinic.inputs import as_id, validate_reasonable_date
 from clinic.models import AuditEntry, CalendarFeed, Clinic, Practitioner
 from clinic.roles import ALL_ROLES, ManagerRequiredMixin, Role, has_role, role_required
 from clinic.security import (
@@ -260,10 +260,16 @@ class AuditFilterForm(forms.Form):
         required=False, choices=[("", "Any action"), *AuditEntry.Action.choices]
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_reasonable_date],
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_reasonable_date],
     )
 
     def __init__(self, *args, **kwargs):
@@ -319,6 +325,11 @@ class AuditLogView(ManagerRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=self.form, clinic_tz=Clinic.load().timezone, **kwargs)
 
+    def render_to_response(self, context, **response_kwargs):
+        if self.form.errors:
+            response_kwargs["status"] = 400
+        return super().render_to_response(context, **response_kwargs)
+
 
 CSV_COLUMNS = ["at", "user", "action", "object_type", "object_id", "patient_id", "patient"]
 CSV_COLUMNS += ["ip", "user_agent", "detail"]
@@ -327,7 +338,10 @@ CSV_COLUMNS += ["ip", "user_agent", "detail"]
 @role_required(Role.MANAGER)
 def audit_export_csv(request):
     """Download the filtered audit entries as CSV (all pages)."""
-    _, entries = _audit_entries(request)
+    form, entries = _audit_entries(request)
+    if form.errors:
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponseBadRequest(problems, content_type="text/plain")
     tz = Clinic.load().tz
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().astimezone(tz).strftime("%Y%m%d-%H%M")
