@@ -22,8 +22,8 @@ from scheduling import services
 from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
 from scheduling.models import Appointment, TreatmentCourse
 from scheduling.schedule import needs_attention, week_calendar
-from scheduling.services.courses import CATCH_UP_WEEKS
 from scheduling.selectors import can_read_clinical
+from scheduling.services.courses import CATCH_UP_WEEKS
 from scheduling.services.errors import BookingConflict, BookingError
 
 

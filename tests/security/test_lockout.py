@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from tests.conftest import PASSWORD
 
-
 ATTACKER = "203.0.113.9"
 
 

@@ -18,8 +18,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clinic.models import Closure, TimeOff
-from tests.conftest import issue_token
 from tests.clinic.test_access import ALL_PATHS
+from tests.conftest import issue_token
 
 ROLES = ["anonymous", "receptionist", "practitioner", "other_practitioner", "manager"]
 STAFF = ROLES[1:]

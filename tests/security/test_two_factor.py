@@ -8,8 +8,8 @@ import re
 import pytest
 from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from clinic.models import ApiToken
 
+from clinic.models import ApiToken
 from tests.clinic.test_access import STAFF_PAGES
 from tests.conftest import PASSWORD
 from tests.security.conftest import current_code
