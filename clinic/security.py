@@ -45,8 +45,6 @@ TWO_FACTOR_EXEMPT_NAMES = frozenset(
         "healthz",
         "ical-feed",
         "api-token",
-        "api-schema",
-        "api-docs",
     }
 )
 

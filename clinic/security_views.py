@@ -408,10 +408,11 @@ def calendar_feed_page(request):
 @login_not_required
 @require_GET
 def calendar_feed(request, token: str):
-    """Serve a practitioner's appointments as iCalendar; unknown or revoked tokens get 404."""
+    """Serve a practitioner's appointments as iCalendar; unknown or revoked tokens, and the
+    feeds of deactivated accounts, get 404."""
     feed = (
         CalendarFeed.objects.select_related("practitioner__user")
-        .filter(token=token, revoked_at__isnull=True)
+        .filter(token=token, revoked_at__isnull=True, practitioner__user__is_active=True)
         .first()
     )
     if feed is None:

@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.middleware.SessionIdleTimeoutMiddleware",
     "clinic.audit.AuditRequestMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -124,6 +125,7 @@ MIDDLEWARE = [
     "clinic.middleware.LoginRequiredMiddleware",
     "clinic.security.TwoFactorRequiredMiddleware",
     "clinic.security.ContentSecurityPolicyMiddleware",
+    "clinic.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -316,6 +318,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and the docs describe the staff API: staff only (a token or a staff session).
+    "SERVE_PERMISSIONS": ["clinic.permissions.StaffRolePermission"],
 }
 
 if PRODUCTION:
@@ -327,7 +331,10 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
+# A staff session ends SESSION_COOKIE_AGE seconds after log-in however busy it is, and sooner
+# after SESSION_IDLE_TIMEOUT seconds without a request (a screen left open at the front desk).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
 
 LOGGING = {
     "version": 1,

@@ -86,7 +86,8 @@ def test_the_login_page_has_no_inline_script(client):
 
 
 @pytest.mark.django_db
-def test_the_api_docs_load_swagger_from_this_site_without_inline_script(client):
+def test_the_api_docs_load_swagger_from_this_site_without_inline_script(client_as, receptionist):
+    client = client_as(receptionist)
     response = client.get("/api/v1/docs/")
 
     assert response.status_code == 200

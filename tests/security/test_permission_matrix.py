@@ -23,7 +23,7 @@ from tests.conftest import issue_token
 
 ROLES = ["anonymous", "receptionist", "practitioner", "other_practitioner", "manager"]
 STAFF = ROLES[1:]
-PUBLIC = {"healthz", "login", "api-token", "api-schema", "api-docs", "ical-feed"}
+PUBLIC = {"healthz", "login", "api-token", "ical-feed"}
 STAFF_DEFAULT = {200, 302, 403, 404, 405}
 
 ALL_STAFF_200 = dict.fromkeys(STAFF, 200)
@@ -63,8 +63,8 @@ EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
     ("healthz", False): {"anonymous": 200},
     ("ical-feed", False): dict.fromkeys(ROLES, 404),  # an unknown token
     ("api-token", True): dict.fromkeys(ROLES, 405),
-    ("api-schema", True): dict.fromkeys(ROLES, 200),
-    ("api-docs", True): dict.fromkeys(ROLES, 200),
+    ("api-schema", True): {**ALL_STAFF_200, "anonymous": 401},
+    ("api-docs", True): {**ALL_STAFF_200, "anonymous": 401},
     ("patient-list", True): ALL_STAFF_200,
     ("patient-detail", True): ALL_STAFF_200,
     ("practitioner-list", True): ALL_STAFF_200,
