@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -221,11 +222,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
+# Two queues, both consumed by every worker (`celery -A clinic worker` reads CELERY_TASK_QUEUES):
+# "celery" carries dispatch and sends; "maintenance" carries stale-claim recovery alone, so a
+# backlog of sends never delays it.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("maintenance"))
+CELERY_TASK_ROUTES = {
+    "scheduling.reminders.tasks.recover_stale_reminders": {"queue": "maintenance"},
+}
+# Every task is interrupted after CELERY_TASK_SOFT_TIME_LIMIT seconds and its process killed
+# after CELERY_TASK_TIME_LIMIT, so a provider that never answers cannot hold a worker process
+# forever. Keep the hard limit below REMINDER_CLAIM_TIMEOUT_SECONDS: a claim then only goes stale
+# once the task that held it has surely stopped.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150, minimum=2)
+if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be above CELERY_TASK_SOFT_TIME_LIMIT")
 REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 60, minimum=1)
+REMINDER_RECOVERY_SECONDS = env_int("REMINDER_RECOVERY_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
         "task": "scheduling.reminders.tasks.dispatch_due_reminders",
         "schedule": float(REMINDER_DISPATCH_SECONDS),
+    },
+    "recover-stale-reminder-claims": {
+        "task": "scheduling.reminders.tasks.recover_stale_reminders",
+        "schedule": float(REMINDER_RECOVERY_SECONDS),
+        "options": {"queue": "maintenance"},
     },
 }
 
@@ -278,6 +301,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP connection may wait on the server: a server that accepts and never answers
+# fails the send (it is retried later) instead of holding the worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clinic@example.com")
 
 # API tokens (django-rest-knox, stored as digests): they expire API_TOKEN_AGE seconds after they
