@@ -13,7 +13,6 @@ import pytest
 from django.utils import timezone
 
 from scheduling.reminders.models import Reminder
-from tests.integration.silent_smtp import SilentSMTPServer
 from tests.integration.reminder_worker import (
     Worker,
     flush_redis,
@@ -22,6 +21,7 @@ from tests.integration.reminder_worker import (
     sms_sent,
     wait_until,
 )
+from tests.integration.silent_smtp import SilentSMTPServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 COUNT = 500
