@@ -14,11 +14,14 @@ class NeverAnswers:
     """aiosmtpd handler: the final reply to DATA never comes."""
 
     def __init__(self):
-        self.data_started: list[float] = []
+        self.waits: list[float] = []  # seconds each client waited for the reply before leaving
 
     async def handle_DATA(self, server, session, envelope):
-        self.data_started.append(time.monotonic())
-        await asyncio.Event().wait()  # nobody ever sets it
+        started = time.monotonic()
+        try:
+            await asyncio.Event().wait()  # nobody ever sets it
+        finally:  # cancelled by aiosmtpd when the client hangs up
+            self.waits.append(time.monotonic() - started)
 
 
 class SilentSMTPServer:
