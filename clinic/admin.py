@@ -1,8 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from knox.models import AuthToken
 
-from clinic.models import Clinic, Closure, OpeningHours, Practitioner, Room, TimeOff, WorkingHours
+from clinic.models import (
+    ApiToken,
+    Clinic,
+    Closure,
+    OpeningHours,
+    Practitioner,
+    Room,
+    TimeOff,
+    WorkingHours,
+)
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -47,3 +57,26 @@ class ClosureAdmin(admin.ModelAdmin):
 
 admin.site.register(OpeningHours)
 admin.site.register(WorkingHours)
+
+
+# knox registers its own token model, which this project swaps for ApiToken.
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """API tokens, for the manager to see who holds one and revoke it (delete). New tokens come
+    from the token endpoint only: the token text is shown to its owner once."""
+
+    list_display = ["user", "created", "expiry", "two_factor"]
+    list_filter = ["two_factor"]
+    list_select_related = ["user"]
+    fields = ["user", "created", "expiry", "two_factor"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -6,8 +6,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.serializers import AuthTokenSerializer
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -37,16 +35,6 @@ def exception_handler(exc, context):
     if isinstance(exc, Conflict) and response is not None:
         response.data = {"detail": str(exc.detail), "conflicts": exc.conflicts}
     return response
-
-
-class ObtainToken(ObtainAuthToken):
-    """Exchange a staff username and password for an API token."""
-
-    permission_classes = ()
-    serializer_class = AuthTokenSerializer
-
-    def get_serializer(self, *args, **kwargs):
-        return self.serializer_class(*args, **kwargs, context={"request": self.request})
 
 
 @extend_schema_field(
@@ -91,6 +79,14 @@ class PractitionerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Practitioner
         fields = ["id", "name", "email", "username", "working_hours", "active"]
+
+    def validate_username(self, user):
+        taken = Practitioner.objects.filter(user=user).exclude(
+            pk=getattr(self.instance, "pk", None)
+        )
+        if user is not None and taken.exists():
+            raise serializers.ValidationError("This login already belongs to another practitioner.")
+        return user
 
     def create(self, validated_data):
         hours = validated_data.pop("working_hours", [])

@@ -89,3 +89,19 @@ def _patient_id(obj: models.Model, patient) -> int | None:
         return obj.patient_id
     appointment = getattr(obj, "appointment", None)
     return getattr(appointment, "patient_id", None)
+
+
+def audit_log_list(*, user, model: type[models.Model], detail: str, request=None) -> AuditEntry:
+    """Record that `user` read a list of `model` rows (one entry per request, not per row);
+    `detail` names the filter, e.g. 'list, q="lopez", page 2'."""
+    request = request if request is not None else current_request.get()
+    meta = request.META if request is not None else {}
+    return AuditEntry.objects.create(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=Action.VIEW,
+        object_type=model._meta.label_lower,
+        object_id="list",
+        ip=client_ip(request),
+        user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
+        detail=detail[:200],
+    )

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from knox.models import AbstractAuthToken
 
 from clinic.localtime import today_in
 
@@ -292,3 +293,23 @@ class CalendarFeed(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox: only its digest is stored, and it expires).
+
+    `two_factor` records that a current TOTP code was given when it was issued: a token issued
+    without one stops working as soon as its owner has to use two-factor authentication.
+    Changing the owner's password, roles or active flag deletes their tokens.
+    """
+
+    two_factor = models.BooleanField(
+        default=False, help_text="Issued against a current code from an authenticator app."
+    )
+
+    class Meta:
+        verbose_name = "API token"
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} token from {self.created:%Y-%m-%d %H:%M}"

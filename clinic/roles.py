@@ -40,8 +40,9 @@ def has_role(user, *roles: str) -> bool:
 
 
 # Django model permissions per role. The staff pages and the API check the role itself; these
-# only decide what each role may do in the Django admin. Managers get every permission of the
-# clinic's apps.
+# only decide what each role may do in the Django admin. No role but the manager holds a
+# permission on a clinical model (session records, amendments, pain reports, reviews). Managers
+# get every permission of the clinic's apps.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.RECEPTIONIST: [
         "patients.add_patient",
@@ -64,14 +65,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "clinic.view_timeoff",
         "scheduling.view_treatmentcourse",
         "scheduling.view_appointment",
-        "records.view_sessionrecord",
-        "records.add_sessionrecord",
-        "records.change_sessionrecord",
-        "records.view_sessionrecordamendment",
+        # The point catalogue only: no clinical model. The admin cannot tell which patients a
+        # practitioner treats, so clinical records are read through the staff pages, which can.
         "records.view_acupuncturepoint",
-        "records.view_painreport",
-        "records.add_painreport",
-        "records.view_coursereview",
     ],
 }
 # Managers also run the staff accounts (auth), unlock locked-out logins (axes) and reset a lost

@@ -9,11 +9,12 @@ from datetime import datetime, time, timedelta
 import segno
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,17 +26,23 @@ from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from clinic.api import ObtainToken
 from clinic.audit import audit_log
 from clinic.ical import calendar_feed_create, calendar_feed_ical
-from clinic.inputs import as_id
+from clinic.inputs import as_id, validate_reasonable_date
 from clinic.models import AuditEntry, CalendarFeed, Clinic, Practitioner
 from clinic.roles import ALL_ROLES, ManagerRequiredMixin, Role, has_role, role_required
-from clinic.security import lockout_response, two_factor_required, two_factor_required_by_role
+from clinic.security import (
+    lockout_release,
+    lockout_response,
+    lockouts_current,
+    two_factor_required,
+    two_factor_required_by_role,
+)
+from clinic.tokens import api_token_issue
 from patients.selectors import patient_search
 
 # ----- Two-factor ---------------------------------------------------------------------------
@@ -128,25 +135,35 @@ def _spaced(secret: str) -> str:
 
 
 class TwoFactorTokenSerializer(serializers.Serializer):
-    username = serializers.CharField(write_only=True)
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    username = serializers.CharField(write_only=True, max_length=150)
+    password = serializers.CharField(
+        write_only=True, max_length=4096, style={"input_type": "password"}
+    )
     otp_token = serializers.CharField(
         write_only=True,
         required=False,
         allow_blank=True,
+        max_length=16,
         help_text="The current code from the authenticator app: required for roles that use "
         "two-factor authentication (managers).",
     )
     token = serializers.CharField(read_only=True)
+    expiry = serializers.DateTimeField(
+        read_only=True, help_text="When the token stops working (API_TOKEN_AGE after issue)."
+    )
 
 
 class DetailSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class TwoFactorObtainToken(ObtainToken):
+class TwoFactorObtainToken(APIView):
     """Exchange a staff username and password (plus a TOTP code where the role needs
-    two-factor) for an API token. Without the code such users get a 403 naming what is missing."""
+    two-factor) for an API token that expires. Without the code such users get a 403 naming
+    what is missing."""
+
+    authentication_classes = ()
+    permission_classes = ()
 
     def get_serializer(self, *args, **kwargs):
         # What the schema shows; the password check itself is DRF's AuthTokenSerializer.
@@ -164,9 +181,11 @@ class TwoFactorObtainToken(ObtainToken):
         }
     )
     def post(self, request, *args, **kwargs):
+        # The fields' shape first (a 400 naming the field: missing, not text, a NUL byte).
+        fields = TwoFactorTokenSerializer(data=request.data)
+        fields.is_valid(raise_exception=True)
         # django-axes only answers for the login form itself: refuse a locked username here.
-        data = request.data if isinstance(request.data, dict) else {}
-        credentials = {"username": str(data.get("username", ""))}
+        credentials = {"username": fields.validated_data["username"]}
         if AxesProxyHandler.is_locked(request._request, credentials=credentials):
             return lockout_response(request._request, credentials=credentials)
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
@@ -181,7 +200,7 @@ class TwoFactorObtainToken(ObtainToken):
                     },
                     status=status.HTTP_403_FORBIDDEN,
                 )
-            code = str(request.data.get("otp_token") or "").replace(" ", "")
+            code = fields.validated_data.get("otp_token", "").replace(" ", "")
             if not code or match_token(user, code) is None:
                 return Response(
                     {
@@ -190,8 +209,38 @@ class TwoFactorObtainToken(ObtainToken):
                     },
                     status=status.HTTP_403_FORBIDDEN,
                 )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        row, token = api_token_issue(user=user, two_factor=two_factor_required(user))
+        return Response({"token": token, "expiry": row.expiry})
+
+
+# ----- Locked log-ins -----------------------------------------------------------------------
+
+
+class UnlockForm(forms.Form):
+    username = forms.CharField(required=False, max_length=150)
+    ip = forms.GenericIPAddressField()
+
+
+@role_required(Role.MANAGER)
+def lockout_list(request):
+    """Show the log-ins locked after failed attempts; a manager unlocks one with a button."""
+    if request.method == "POST":
+        form = UnlockForm(request.POST)
+        if not form.is_valid():
+            return render(request, "security/lockouts.html", {"form": form}, status=400)
+        username, ip = form.cleaned_data["username"], form.cleaned_data["ip"]
+        lockout_release(username=username, ip=ip)
+        messages.success(
+            request, f"{username} can log in again from {ip}." if username else f"{ip} unlocked."
+        )
+        return redirect("lockouts")
+    context = {
+        "lockouts": lockouts_current(now=timezone.now()),
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "address_limit": settings.AXES_ADDRESS_FAILURE_LIMIT,
+        "clinic_tz": Clinic.load().timezone,
+    }
+    return render(request, "security/lockouts.html", context)
 
 
 # ----- Audit log ----------------------------------------------------------------------------
@@ -211,10 +260,16 @@ class AuditFilterForm(forms.Form):
         required=False, choices=[("", "Any action"), *AuditEntry.Action.choices]
     )
     date_from = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_reasonable_date],
     )
     date_to = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_reasonable_date],
     )
 
     def __init__(self, *args, **kwargs):
@@ -270,6 +325,11 @@ class AuditLogView(ManagerRequiredMixin, ListView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(form=self.form, clinic_tz=Clinic.load().timezone, **kwargs)
 
+    def render_to_response(self, context, **response_kwargs):
+        if self.form.errors:
+            response_kwargs["status"] = 400
+        return super().render_to_response(context, **response_kwargs)
+
 
 CSV_COLUMNS = ["at", "user", "action", "object_type", "object_id", "patient_id", "patient"]
 CSV_COLUMNS += ["ip", "user_agent", "detail"]
@@ -278,7 +338,10 @@ CSV_COLUMNS += ["ip", "user_agent", "detail"]
 @role_required(Role.MANAGER)
 def audit_export_csv(request):
     """Download the filtered audit entries as CSV (all pages)."""
-    _, entries = _audit_entries(request)
+    form, entries = _audit_entries(request)
+    if form.errors:
+        problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
+        return HttpResponseBadRequest(problems, content_type="text/plain")
     tz = Clinic.load().tz
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().astimezone(tz).strftime("%Y%m%d-%H%M")
@@ -345,10 +408,11 @@ def calendar_feed_page(request):
 @login_not_required
 @require_GET
 def calendar_feed(request, token: str):
-    """Serve a practitioner's appointments as iCalendar; unknown or revoked tokens get 404."""
+    """Serve a practitioner's appointments as iCalendar; unknown or revoked tokens, and the
+    feeds of deactivated accounts, get 404."""
     feed = (
         CalendarFeed.objects.select_related("practitioner__user")
-        .filter(token=token, revoked_at__isnull=True)
+        .filter(token=token, revoked_at__isnull=True, practitioner__user__is_active=True)
         .first()
     )
     if feed is None:

@@ -8,12 +8,14 @@ message naming the variable, rather than running half-configured.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -103,7 +105,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "clinic.apps.LoginLockoutsConfig",
@@ -122,10 +124,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "clinic.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "clinic.middleware.SessionIdleTimeoutMiddleware",
     "clinic.audit.AuditRequestMiddleware",
     "clinic.middleware.ClinicTimezoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -134,6 +138,7 @@ MIDDLEWARE = [
     "clinic.middleware.LoginRequiredMiddleware",
     "clinic.security.TwoFactorRequiredMiddleware",
     "clinic.security.ContentSecurityPolicyMiddleware",
+    "clinic.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -229,11 +234,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ALWAYS_EAGER = False
+# Two queues, both consumed by every worker (`celery -A clinic worker` reads CELERY_TASK_QUEUES):
+# "celery" carries dispatch and sends; "maintenance" carries stale-claim recovery alone, so a
+# backlog of sends never delays it.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (Queue("celery"), Queue("maintenance"))
+CELERY_TASK_ROUTES = {
+    "scheduling.reminders.tasks.recover_stale_reminders": {"queue": "maintenance"},
+}
+# Every task is interrupted after CELERY_TASK_SOFT_TIME_LIMIT seconds and its process killed
+# after CELERY_TASK_TIME_LIMIT, so a provider that never answers cannot hold a worker process
+# forever. Keep the hard limit below REMINDER_CLAIM_TIMEOUT_SECONDS: a claim then only goes stale
+# once the task that held it has surely stopped.
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 150, minimum=2)
+if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be above CELERY_TASK_SOFT_TIME_LIMIT")
 REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 60, minimum=1)
+REMINDER_RECOVERY_SECONDS = env_int("REMINDER_RECOVERY_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
         "task": "scheduling.reminders.tasks.dispatch_due_reminders",
         "schedule": float(REMINDER_DISPATCH_SECONDS),
+    },
+    "recover-stale-reminder-claims": {
+        "task": "scheduling.reminders.tasks.recover_stale_reminders",
+        "schedule": float(REMINDER_RECOVERY_SECONDS),
+        "options": {"queue": "maintenance"},
     },
 }
 
@@ -261,6 +288,10 @@ SMS_BACKEND = env_str(
     if TWILIO_ACCOUNT_SID
     else "scheduling.reminders.sms.FileBackend",
 )
+if PRODUCTION and SMS_BACKEND.endswith(".TwilioBackend") and not TWILIO_AUTH_TOKEN:
+    # Without it no text can be sent, and the inbound webhook could not tell Twilio's requests
+    # from anyone's.
+    raise ImproperlyConfigured("TWILIO_AUTH_TOKEN must be set for the Twilio SMS backend")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "outbox" / "sms")))
 # Dispatch: rows claimed per batch and batches per beat tick; a claim older than the timeout is
 # stale (its worker died): returned to pending if the send never started, else flagged for staff.
@@ -295,14 +326,36 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP connection may wait on the server: a server that accepts and never answers
+# fails the send (it is retried later) instead of holding the worker.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clinic@example.com")
+
+# API tokens (django-rest-knox, stored as digests): they expire API_TOKEN_AGE seconds after they
+# are issued, like the staff session, and are never renewed by use.
+API_TOKEN_AGE = env_int("API_TOKEN_AGE", 8 * 3600, minimum=60)
+KNOX_TOKEN_MODEL = "clinic.ApiToken"
+# knox's own migrations would create its stock token table although clinic.ApiToken replaces
+# it; without them the swapped model has no table at all.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(seconds=API_TOKEN_AGE),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "clinic.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["clinic.permissions.StaffRolePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "clinic.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -316,6 +369,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and the docs describe the staff API: staff only (a token or a staff session).
+    "SERVE_PERMISSIONS": ["clinic.permissions.StaffRolePermission"],
 }
 
 if PRODUCTION:
@@ -327,7 +382,10 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
+# A staff session ends SESSION_COOKIE_AGE seconds after log-in however busy it is, and sooner
+# after SESSION_IDLE_TIMEOUT seconds without a request (a screen left open at the front desk).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=60)
 
 LOGGING = {
     "version": 1,
@@ -343,15 +401,16 @@ LOGGING = {
 }
 
 # Security
-# Login lockout (django-axes): the sixth try after five failures is refused even with the right
-# password, for that username from anywhere, until the cool-off ends or a manager unlocks it.
+# Login lockout (django-axes, counted by clinic.security.LockoutHandler): five failures for one
+# username from one address lock that pair until the cool-off ends or a manager unlocks it
+# (Security > Locked log-ins); the same person elsewhere, and colleagues behind the clinic's
+# shared address, still get in. An address that fails AXES_ADDRESS_FAILURE_LIMIT times across
+# any usernames is locked whole.
+AXES_HANDLER = "clinic.security.LockoutHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_ADDRESS_FAILURE_LIMIT = env_int("AXES_ADDRESS_FAILURE_LIMIT", 30, minimum=1)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 30, minimum=1) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["username"]
-# axes.W006 asks for ip_address too. Locking by username already locks the account whatever the
-# address, user agent or cookies; adding the address would let five typos at the front desk lock
-# out every colleague behind the clinic's one shared address.
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "clinic.security.lockout_response"
 # Behind the production proxy the client's address is the right-most X-Forwarded-For entry the

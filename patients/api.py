@@ -12,7 +12,7 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from clinic.audit import audit_log, changed_fields_detail
+from clinic.audit import audit_log, audit_log_list, changed_fields_detail
 from clinic.roles import ALL_ROLES
 from patients.models import Patient, tidy_name
 from patients.phones import InvalidPhone, normalise_phone
@@ -124,6 +124,19 @@ class PatientViewSet(
         if self.action == "list":
             return patient_search(self.request.query_params.get("q", ""))
         return Patient.objects.all()
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        query = request.query_params.get("q", "").strip()
+        page = request.query_params.get("page", "1")
+        audit_log_list(
+            user=request.user,
+            model=Patient,
+            request=request,
+            detail=(f"list, q={query[:100]!r}" if query else "list, all patients")
+            + f", page {page[:10]}, {response.data.get('count', 0)} found",
+        )
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         patient = self.get_object()

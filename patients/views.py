@@ -11,18 +11,32 @@ from patients.forms import PatientForm, PatientSearchForm
 from patients.models import Patient
 from patients.selectors import patient_search
 
+SEARCH_RESULTS = 50
+
 
 class PatientList(RoleRequiredMixin, ListView):
+    """All patients, a page at a time; a search is POSTed so that names typed into it stay out
+    of URLs (and so out of access logs, browser history and Referer headers)."""
+
     template_name = "patients/patient_list.html"
     paginate_by = 25
+    http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
-        self.search = PatientSearchForm(self.request.GET or None)
+        self.search = PatientSearchForm(
+            self.request.POST if self.request.method == "POST" else None
+        )
         query = self.search.cleaned_data["q"] if self.search.is_valid() else ""
-        return patient_search(query)
+        self.query = query.strip()
+        return patient_search(self.query)
+
+    def post(self, request, *args, **kwargs):
+        # Search results are one page of the best matches: paging would need the name in a URL.
+        self.paginate_by = SEARCH_RESULTS
+        return self.get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(search=self.search, **kwargs)
+        return super().get_context_data(search=self.search, query=self.query, **kwargs)
 
 
 class PatientCreate(RoleRequiredMixin, CreateView):

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,6 +30,7 @@ from scheduling import services
 from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
 from scheduling.models import Appointment, TreatmentCourse
 from scheduling.schedule import needs_attention, week_calendar
+from scheduling.selectors import can_read_clinical
 from scheduling.services.courses import BACK_TO_BACK, CATCH_UP_WEEKS, active_course_of
 from scheduling.services.errors import ActiveCourseExists, BookingConflict, BookingError
 from scheduling.wording import describe_problem, problem_words, when_label
@@ -191,6 +193,8 @@ def course_detail(request, pk: int):
             "can_act": has_role(request.user, *FRONT_DESK_ROLES),
             "can_review": has_role(request.user, Role.MANAGER)
             or (course.practitioner.user_id == request.user.pk),
+            # The override's text is clinical: only the treating practitioner and the manager.
+            "reads_clinical": can_read_clinical(request.user, patient_id=course.patient_id),
             "now": timezone.now(),
             "tz": tz,
             "move_form": MoveForm(),
@@ -236,7 +240,12 @@ def appointment_action(request, pk: int, action: str):
     """Move, cancel, check in, mark a no-show or book a make-up, then go back to the course."""
     appointment = get_object_or_404(Appointment, pk=pk)
     back = request.POST.get("next", "")
-    back = back if url_has_allowed_host_and_scheme(back, {request.get_host()}) else ""
+    # Only a path on this site: checked before acting, so a bad one changes nothing.
+    if back and not (
+        back.startswith("/")
+        and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()})
+    ):
+        return HttpResponseBadRequest("next: give a path on this site, such as /calendar/.")
     # A refused move or make-up is shown on its own row of the course page, typed time kept.
     on_row = action in ("move", "makeup") and not back
     tags = f"row-{appointment.pk}" if on_row else ""
@@ -250,7 +259,7 @@ def appointment_action(request, pk: int, action: str):
     else:
         on_row = False
     if back:
-        return redirect(back)
+        return HttpResponseRedirect(back)
     if on_row:
         typed = urlencode({"moving": appointment.pk, "start": request.POST.get("start", "")[:20]})
         return redirect(f"{appointment.course.get_absolute_url()}?{typed}#move-{appointment.pk}")

@@ -157,6 +157,13 @@ def api_as():
     return login
 
 
+def issue_token(user: User) -> str:
+    """Return an API token for the user, as if issued against a current two-factor code."""
+    from clinic.tokens import api_token_issue
+
+    return api_token_issue(user=user, two_factor=True)[1]
+
+
 @pytest.fixture
 def client_as(client):
     """Return the Django test client logged in as the given user.

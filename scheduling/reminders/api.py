@@ -14,7 +14,18 @@ from scheduling.reminders.models import Reminder
 class ReminderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Reminder
-        fields = ["id", "appointment", "kind", "channel", "due_at", "status", "sent_at", "attempts"]
+        fields = [
+            "id",
+            "appointment",
+            "kind",
+            "channel",
+            "due_at",
+            "status",
+            "sent_at",
+            "attempts",
+            "outcome_unknown",
+            "last_error",
+        ]
 
 
 @extend_schema(

@@ -33,6 +33,7 @@ from datetime import datetime, timedelta
 from email.utils import make_msgid
 from smtplib import SMTPRecipientsRefused, SMTPSenderRefused
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
@@ -117,10 +118,10 @@ def recover_stale_claims(*, now: datetime | None = None) -> tuple[int, int]:
 
 
 def dispatch_due(*, send: Callable[[list[int]], None] | None = None) -> int:
-    """Recover stale claims, then claim due reminders in batches and hand each batch to `send`
-    (a Celery task in production; inline by default). Return how many were claimed."""
+    """Claim due reminders in batches and hand each batch to `send` (a Celery task in
+    production; inline by default). Return how many were claimed. Stale claims are recovered by
+    their own task (`recover_stale_claims`), never here: a stuck dispatch must not stop them."""
     send = send or send_batch
-    recover_stale_claims()
     total = 0
     for _ in range(settings.REMINDER_MAX_BATCHES):
         ids = claim_due()
@@ -135,6 +136,8 @@ def send_batch(reminder_ids: list[int]) -> None:
     for reminder_id in reminder_ids:
         try:
             send_claimed(reminder_id)
+        except SoftTimeLimitExceeded:
+            raise  # the task's time is up: the rest of the batch waits for stale-claim recovery
         except Exception as exc:
             # One broken row (bad data, a bug) must not hold up every other patient's messages.
             # A row already marked as sending stays flagged for staff; one not yet sent fails.

@@ -3,6 +3,9 @@
 Beat runs `dispatch_due_reminders` every REMINDER_DISPATCH_SECONDS (CELERY_BEAT_SCHEDULE). It
 claims due rows and fans them out as `send_reminders` batches, which any worker may run. No task
 is ever scheduled with a countdown: waits live in the rows' `due_at`.
+
+`recover_stale_reminders` runs on its own schedule and its own queue ("maintenance"), so stale
+claims are recovered even while every send is stuck on a provider that does not answer.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ from scheduling.reminders import dispatch
 @shared_task(ignore_result=True)
 def dispatch_due_reminders() -> int:
     return dispatch.dispatch_due(send=lambda ids: send_reminders.delay(ids))
+
+
+@shared_task(ignore_result=True)
+def recover_stale_reminders() -> tuple[int, int]:
+    return dispatch.recover_stale_claims()
 
 
 @shared_task(ignore_result=True)

@@ -84,14 +84,19 @@ def message_resolve(request, pk: int):
 @csrf_exempt
 @require_POST
 def sms_inbound(request):
-    """Twilio's inbound-message webhook: honour opt-out words at once."""
-    if settings.TWILIO_AUTH_TOKEN:
-        url = settings.SITE_URL + request.get_full_path()
-        signature = request.headers.get("X-Twilio-Signature", "")
-        if not RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(
-            url, request.POST.dict(), signature
-        ):
-            return HttpResponseForbidden("Bad signature")
+    """Twilio's inbound-message webhook: honour opt-out words at once.
+
+    Only requests signed with TWILIO_AUTH_TOKEN are heard: without a token to check against,
+    every request is refused, since anyone could otherwise opt any patient out of texts.
+    """
+    if not settings.TWILIO_AUTH_TOKEN:
+        return HttpResponseForbidden("Inbound texts are off: TWILIO_AUTH_TOKEN is not set.")
+    url = settings.SITE_URL + request.get_full_path()
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(
+        url, request.POST.dict(), signature
+    ):
+        return HttpResponseForbidden("Bad signature")
     sender = request.POST.get("From", "").strip()
     try:
         phone = normalise_phone(sender)

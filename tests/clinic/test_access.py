@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-# Paths anyone may open: the health check, the login page, patient links (signed tokens) and
-# practitioners' calendar feeds (secret tokens).
-PUBLIC_NAMES = {"healthz", "login", "api-token", "api-schema", "api-docs", "ical-feed"}
+# Paths anyone may open: the health check, the login page, the token endpoint, patient links
+# (signed tokens) and practitioners' calendar feeds (secret tokens). The API schema and docs are
+# for staff.
+PUBLIC_NAMES = {"healthz", "login", "api-token", "ical-feed"}
 PUBLIC_PREFIXES = ("p/", "hooks/")
 
 

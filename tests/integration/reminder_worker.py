@@ -38,8 +38,17 @@ def zone_where_it_is_afternoon(now: datetime | None = None) -> str:
     return f"Etc/GMT{'-' if shift >= 0 else '+'}{abs(shift)}"
 
 
-def seed_due_reminders(count: int, *, clinic_tz: str = "America/New_York") -> list[int]:
-    """Create `count` patients with SMS consent, one upcoming visit each and one due reminder."""
+def seed_due_reminders(
+    count: int,
+    *,
+    clinic_tz: str = "America/New_York",
+    channel: str = "sms",
+    first: int = 0,
+    overdue: timedelta = timedelta(minutes=1),
+) -> list[int]:
+    """Create `count` patients with SMS consent and an email address, one upcoming visit each
+    and one reminder by `channel`, due `overdue` ago. Patients are numbered from `first`, so
+    several calls make different people with visits that do not overlap."""
     from clinic.models import Clinic, Practitioner, Room
     from patients.models import Patient
     from scheduling.models import Appointment, TreatmentCourse
@@ -48,8 +57,10 @@ def seed_due_reminders(count: int, *, clinic_tz: str = "America/New_York") -> li
     clinic = Clinic.load()
     clinic.name, clinic.phone, clinic.timezone = "Riverside Acupuncture", "+12125550100", clinic_tz
     clinic.save()
-    room = Room.objects.create(name="Bench room")
-    practitioner = Practitioner.objects.create(name="Bench Practitioner", email="p@example.com")
+    room, _ = Room.objects.get_or_create(name="Bench room")
+    practitioner, _ = Practitioner.objects.get_or_create(
+        name="Bench Practitioner", email="p@example.com"
+    )
     now = timezone.now()
     zone = zone_where_it_is_afternoon(now)
     patients = Patient.objects.bulk_create(
@@ -57,11 +68,12 @@ def seed_due_reminders(count: int, *, clinic_tz: str = "America/New_York") -> li
             first_name=f"P{n}",
             last_name="Test",
             phone=f"+1212555{n:04d}",
-            preferred_channel="sms",
+            email=f"p{n}@example.com",
+            preferred_channel=channel,
             sms_consent_at=now,
             timezone=zone,
         )
-        for n in range(count)
+        for n in range(first, first + count)
     )
     courses = TreatmentCourse.objects.bulk_create(
         TreatmentCourse(patient=p, practitioner=practitioner, condition="sciatica")
@@ -78,16 +90,16 @@ def seed_due_reminders(count: int, *, clinic_tz: str = "America/New_York") -> li
             starts_at=start + timedelta(minutes=30 * n),
             ends_at=start + timedelta(minutes=30 * n + 25),
         )
-        for n, course in enumerate(courses)
+        for n, course in enumerate(courses, start=first)
     )
     reminders = Reminder.objects.bulk_create(
         Reminder(
             appointment=a,
             patient_id=a.patient_id,
             kind="before_visit",
-            channel="sms",
+            channel=channel,
             offset_minutes=24 * 60,
-            due_at=now - timedelta(minutes=1),
+            due_at=now - overdue,
         )
         for a in appointments
     )
@@ -138,6 +150,7 @@ class Worker:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            "--queues=celery,maintenance",
         ]
         if self.beat:
             command += ["--beat", f"--schedule={self.var_dir / (self.name + '-beat')}"]

@@ -6,7 +6,11 @@ backend appends one line per send (O_APPEND) under a temporary VAR_DIR.
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from scheduling.reminders.models import Reminder
 from tests.integration.reminder_worker import (
@@ -17,6 +21,7 @@ from tests.integration.reminder_worker import (
     sms_sent,
     wait_until,
 )
+from tests.integration.silent_smtp import SilentSMTPServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 COUNT = 500
@@ -104,3 +109,63 @@ def test_two_beats_at_once_send_no_duplicates(workers, tmp_path):
     workers("w2", beat=True)
     wait_until(lambda: settled(ids), timeout=90, what="all reminders sent")
     assert_exactly_once(ids, tmp_path)
+
+
+def test_an_smtp_server_that_never_answers_holds_up_neither_texts_nor_recovery(workers, tmp_path):
+    """Emails time out after EMAIL_TIMEOUT and wait for a retry; texts keep going; claims left by a
+    crashed worker are recovered on time by their own task, although the emails come first."""
+    emails = seed_due_reminders(20, channel="email", overdue=timedelta(minutes=10))
+    texts = seed_due_reminders(50, first=100)
+    stale = seed_due_reminders(10, first=200)
+    crashed_at = timezone.now() - timedelta(hours=1)
+    Reminder.objects.filter(pk__in=stale).update(status="claimed", claimed_at=crashed_at)
+    limits = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_TIMEOUT": "2",
+        "CELERY_TASK_SOFT_TIME_LIMIT": "4",
+        "CELERY_TASK_TIME_LIMIT": "6",
+        "REMINDER_CLAIM_TIMEOUT_SECONDS": "8",
+        "REMINDER_RECOVERY_SECONDS": "1",
+        "REMINDER_BATCH_SIZE": "5",
+    }
+    with SilentSMTPServer() as smtp:
+        started = time.monotonic()
+        workers("w1", env={**limits, "EMAIL_PORT": str(smtp.port)})
+        wait_until(
+            lambda: not Reminder.objects.filter(pk__in=stale, status="claimed").exists(),
+            timeout=30,
+            what="the crashed worker's claims recovered",
+        )
+        recovered_after = time.monotonic() - started
+        wait_until(lambda: settled(texts + stale), timeout=90, what="every text sent")
+        wait_until(
+            lambda: not Reminder.objects.filter(pk__in=emails, attempts=0).exists(),
+            timeout=120,
+            what="every email tried once",
+        )
+        time.sleep(1)  # the last hung-up connections are noticed
+        waits = sorted(smtp.handler.waits)
+
+    counts, sent, _ = outcome(texts + stale, tmp_path)
+    assert sent == set(texts + stale) and all(counts[pk] == 1 for pk in sent)
+    rows = Reminder.objects.filter(pk__in=emails)
+    assert not rows.filter(status="sent").exists()
+    # smtplib reports its socket timeout as a lost connection.
+    timed_out = rows.filter(status="pending", last_error="Email not sent: SMTPServerDisconnected")
+    assert timed_out.exists(), set(rows.values_list("status", "last_error"))
+    # A send cut short by the task's time limit may have gone out: flagged, never repeated.
+    assert set(rows.exclude(pk__in=timed_out).values_list("status", "outcome_unknown")) <= {
+        ("failed", True),
+        ("claimed", True),
+        ("claimed", False),
+        ("pending", False),
+    }
+    # Clients gave up after EMAIL_TIMEOUT (2 s); none held on past the task's hard limit (6 s).
+    # (Waits past the first can grow on a busy machine, as the worker's threads queue for CPU.)
+    assert len(waits) >= 10
+    assert 1.8 <= waits[0] <= 3.0 and waits[-1] < 6, waits
+    print(
+        f"stale claims recovered after {recovered_after:.1f}s; {len(waits)} SMTP sends hung, "
+        f"median wait {waits[len(waits) // 2]:.1f}s; {timed_out.count()} emails wait for a retry"
+    )

@@ -40,9 +40,24 @@ def test_texts_need_consent(client_as, receptionist):
 
 def test_search_lists_matches_and_says_when_nothing_matches(client_as, receptionist, patient):
     client = client_as(receptionist)
-    assert "Lopez" in client.get("/patients/", {"q": "ana"}).content.decode()
-    empty = client.get("/patients/", {"q": "zzz"}).content.decode()
+    assert "Lopez" in client.post("/patients/", {"q": "ana"}).content.decode()
+    empty = client.post("/patients/", {"q": "zzz"}).content.decode()
     assert "No patient matches" in empty
+
+
+def test_the_search_is_posted_so_the_name_stays_out_of_the_url(client_as, receptionist, patient):
+    client = client_as(receptionist)
+
+    page = client.get("/patients/").content.decode()
+    found = client.post("/patients/", {"q": "lopez"})
+
+    assert 'method="post" role="search"' in page
+    assert found.status_code == 200
+    assert "Lopez, Ana" in found.content.decode()
+    assert found.wsgi_request.get_full_path() == "/patients/"
+    # A name in the query string is not searched for: it would sit in the access log.
+    james = client.get("/patients/", {"q": "zzz-no-such-name"}).content.decode()
+    assert "Lopez, Ana" in james
 
 
 def test_patient_page_shows_opt_out(client_as, receptionist, patient):

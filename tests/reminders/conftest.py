@@ -31,7 +31,9 @@ def sms_outbox(settings):
 
 
 def run_dispatch() -> int:
-    """Claim and send every due reminder inline, as the worker would."""
+    """Recover stale claims, then claim and send every due reminder inline, as the worker's two
+    periodic tasks would."""
+    dispatch.recover_stale_claims()
     return dispatch.dispatch_due()
 
 

@@ -12,6 +12,21 @@ from tests.reminders.conftest import at, run_dispatch, without_questionnaire_mes
 
 pytestmark = pytest.mark.django_db
 WEBHOOK = "/hooks/sms/inbound/"
+AUTH_TOKEN = "test-auth-token"
+
+
+@pytest.fixture
+def twilio_post(client, settings):
+    """Return a poster of webhook requests signed the way Twilio signs them."""
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+
+    def post(params: dict):
+        signature = RequestValidator(AUTH_TOKEN).compute_signature(
+            settings.SITE_URL + WEBHOOK, params
+        )
+        return client.post(WEBHOOK, params, HTTP_X_TWILIO_SIGNATURE=signature)
+
+    return post
 
 
 @pytest.fixture
@@ -47,12 +62,10 @@ def test_other_replies_are_not_opt_outs(body):
 
 
 def test_stop_via_the_webhook_stops_all_sms_at_once_and_staff_see_it(
-    client, course, patient, sent, sms_outbox, mailoutbox, client_as, receptionist
+    twilio_post, course, patient, sent, sms_outbox, mailoutbox, client_as, receptionist
 ):
     with time_machine.travel(at(2027, 2, 20, 12), tick=False):
-        response = client.post(
-            WEBHOOK, {"From": patient.phone, "Body": "STOP", "To": "+15005550006"}
-        )
+        response = twilio_post({"From": patient.phone, "Body": "STOP", "To": "+15005550006"})
         assert response.status_code == 200 and "<Response>" in response.content.decode()
     patient.refresh_from_db()
     assert patient.sms_opted_out_at == at(2027, 2, 20, 12)
@@ -95,6 +108,20 @@ def test_the_webhook_checks_twilios_signature_when_a_token_is_set(client, patien
     assert patient.sms_opted_out_at is not None
 
 
-def test_the_webhook_needs_no_login_and_refuses_get(client):
+def test_the_webhook_needs_no_login_and_refuses_get(client, twilio_post):
     assert client.get(WEBHOOK).status_code == 405
-    assert client.post(WEBHOOK, {"From": "+12125550199", "Body": "hello"}).status_code == 200
+    assert twilio_post({"From": "+12125550199", "Body": "hello"}).status_code == 200
+
+
+@pytest.mark.parametrize("auth_token", ["", "test-auth-token"])
+def test_the_webhook_refuses_an_unsigned_stop_with_or_without_an_auth_token(
+    client, patient, settings, auth_token
+):
+    settings.TWILIO_AUTH_TOKEN = auth_token
+
+    response = client.post(WEBHOOK, {"From": patient.phone, "Body": "STOP"})
+
+    assert response.status_code == 403
+    patient.refresh_from_db()
+    assert patient.sms_opted_out_at is None
+    assert patient.can_receive_sms

@@ -7,6 +7,7 @@ import time_machine
 from django.template.loader import render_to_string
 
 from clinic.models import Clinic
+from scheduling.reminders.dispatch import STALE_UNKNOWN
 from scheduling.reminders.models import Reminder
 from tests.reminders.conftest import at, run_dispatch, without_questionnaire_messages
 
@@ -35,6 +36,8 @@ def test_the_api_lists_reminders_with_filters_for_the_front_desk(
         "status",
         "sent_at",
         "attempts",
+        "outcome_unknown",
+        "last_error",
     }
     by_appointment = api.get(f"/api/v1/reminders/?appointment={first.pk}").json()
     assert {r["kind"] for r in by_appointment["results"]} == {"confirmation", "before_visit"}
@@ -42,6 +45,21 @@ def test_the_api_lists_reminders_with_filters_for_the_front_desk(
     assert api.get("/api/v1/reminders/?status=sent").json()["count"] == 0
     assert api.get("/api/v1/reminders/?status=bogus").status_code == 400
     assert api.get("/api/v1/reminders/?patient=x").status_code == 400
+
+
+def test_the_api_shows_a_row_flagged_as_outcome_unknown_with_its_last_error(
+    api_as, manager, course
+):
+    flagged = Reminder.objects.filter(kind="confirmation").get()
+    Reminder.objects.filter(pk=flagged.pk).update(
+        status="failed", outcome_unknown=True, last_error=STALE_UNKNOWN
+    )
+
+    body = api_as(manager).get("/api/v1/reminders/?status=failed").json()
+
+    assert [(r["id"], r["outcome_unknown"], r["last_error"]) for r in body["results"]] == [
+        (flagged.pk, True, STALE_UNKNOWN)
+    ]
 
 
 def test_practitioners_cannot_list_reminders(api_as, practitioner, course):

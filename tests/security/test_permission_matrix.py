@@ -12,17 +12,18 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from django.urls import Resolver404, resolve
+from django.contrib.auth import get_user_model
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from clinic.models import Closure, TimeOff
 from tests.clinic.test_access import ALL_PATHS
+from tests.conftest import issue_token
 
 ROLES = ["anonymous", "receptionist", "practitioner", "other_practitioner", "manager"]
 STAFF = ROLES[1:]
-PUBLIC = {"healthz", "login", "api-token", "api-schema", "api-docs", "ical-feed"}
+PUBLIC = {"healthz", "login", "api-token", "ical-feed"}
 STAFF_DEFAULT = {200, 302, 403, 404, 405}
 
 ALL_STAFF_200 = dict.fromkeys(STAFF, 200)
@@ -51,6 +52,7 @@ EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
     ("closure-create", False): MANAGER_ONLY,
     ("time-off-create", False): MANAGER_ONLY,
     ("audit-log", False): MANAGER_ONLY,
+    ("lockouts", False): MANAGER_ONLY,
     ("audit-export", False): MANAGER_ONLY,
     ("ical-page", False): PRACTITIONERS_ONLY,
     ("two-factor-setup", False): ALL_STAFF_200,
@@ -61,8 +63,8 @@ EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
     ("healthz", False): {"anonymous": 200},
     ("ical-feed", False): dict.fromkeys(ROLES, 404),  # an unknown token
     ("api-token", True): dict.fromkeys(ROLES, 405),
-    ("api-schema", True): dict.fromkeys(ROLES, 200),
-    ("api-docs", True): dict.fromkeys(ROLES, 200),
+    ("api-schema", True): {**ALL_STAFF_200, "anonymous": 401},
+    ("api-docs", True): {**ALL_STAFF_200, "anonymous": 401},
     ("patient-list", True): ALL_STAFF_200,
     ("patient-detail", True): ALL_STAFF_200,
     ("practitioner-list", True): ALL_STAFF_200,
@@ -124,7 +126,7 @@ def as_role(request, client_as, receptionist, practitioner, other_practitioner, 
         if role == "anonymous":
             return request.getfixturevalue("client"), APIClient()
         api = APIClient()
-        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=users[role]).key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {issue_token(users[role])}")
         return client_as(users[role]), api
 
     return clients
@@ -281,3 +283,103 @@ def test_the_treating_practitioner_does_see_the_notes(as_role, recorded_session)
     bodies = bodies_for(as_role, "practitioner", recorded_session)
 
     assert any("zq-clinical-note" in body for body in bodies.values())
+
+
+# A cancelled or missed visit is no treating relation: David, whose only session with Ana was
+# cancelled (or missed), reads none of her clinical record, on any page or API path.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", ["cancelled", "no_show"])
+def test_a_cancelled_or_missed_visit_gives_another_practitioner_no_clinical_record(
+    as_role, recorded_session, booked_course, other_practitioner, status
+):
+    from scheduling.models import Appointment
+    from scheduling.selectors import can_read_clinical
+
+    session = booked_course.appointments.get(number=3)
+    Appointment.objects.filter(pk=session.pk).update(practitioner=other_practitioner, status=status)
+
+    leaks = [
+        url
+        for url, body in bodies_for(as_role, "other_practitioner", recorded_session).items()
+        if "zq-clinical-note" in body or '"pain_before"' in body
+    ]
+
+    assert not leaks, f"a {status} visit let David read Ana's record at {leaks}"
+    assert not can_read_clinical(other_practitioner.user, patient_id=booked_course.patient_id)
+
+
+@pytest.mark.django_db
+def test_a_booked_visit_does_make_the_other_practitioner_a_treating_one(
+    booked_course, other_practitioner
+):
+    from scheduling.models import Appointment
+    from scheduling.selectors import can_read_clinical
+
+    session = booked_course.appointments.get(number=3)
+    Appointment.objects.filter(pk=session.pk).update(practitioner=other_practitioner)
+
+    assert can_read_clinical(other_practitioner.user, patient_id=booked_course.patient_id)
+
+
+# The Django admin cannot tell which patients a practitioner treats, so it shows clinical models
+# to the manager only. Every clinical model the admin knows (the records app's, the point
+# catalogue aside) is walked: its list, its add page and its change page.
+
+CLINICAL_ADMIN_EXCEPT = {"acupuncturepoint"}
+
+
+def clinical_admin_models():
+    from django.contrib import admin
+
+    return sorted(
+        (model for model in admin.site._registry if model._meta.app_label == "records"),
+        key=lambda model: model._meta.model_name,
+    )
+
+
+def test_the_admin_walk_covers_the_clinical_models():
+    names = {model._meta.model_name for model in clinical_admin_models()}
+    assert {"sessionrecord", "painreport", "coursereview"} <= names
+
+
+@pytest.fixture
+def clinical_rows(recorded_session, booked_course, patient, practitioner):
+    from scheduling.records.models import CourseReview, PainReport, SessionRecord
+
+    PainReport.objects.create(patient=patient, course=booked_course, score=4, source="staff")
+    CourseReview.objects.create(
+        course=booked_course, stage="midpoint", decision="continue", responder=True
+    )
+    return SessionRecord.objects.all()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("practitioner", 403), ("receptionist", 403), ("manager", 200)],
+)
+def test_only_the_manager_opens_clinical_models_in_the_admin(
+    as_role, clinical_rows, receptionist, practitioner, manager, role, status
+):
+    users = {"practitioner": practitioner.user, "receptionist": receptionist, "manager": manager}
+    get_user_model().objects.filter(pk=users[role].pk).update(is_staff=True)
+    client, _ = as_role(role)
+    wrong = []
+    for model in clinical_admin_models():
+        meta = model._meta
+        if meta.model_name in CLINICAL_ADMIN_EXCEPT:
+            continue
+        row = model.objects.first()
+        assert row is not None, f"no {meta.model_name} row to open"
+        for page in ("changelist", "change"):
+            args = [row.pk] if page == "change" else []
+            url = reverse(f"admin:{meta.app_label}_{meta.model_name}_{page}", args=args)
+            response = client.get(url)
+            if response.status_code != status:
+                wrong.append(f"{url}: {response.status_code}")
+            elif status == 403 and "zq-clinical-note" in response.content.decode():
+                wrong.append(f"{url}: shows the note")
+
+    assert not wrong, f"{role}: " + ", ".join(wrong)

@@ -8,8 +8,8 @@ import re
 import pytest
 from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
+from clinic.models import ApiToken
 from tests.clinic.test_access import STAFF_PAGES
 from tests.conftest import PASSWORD
 from tests.security.conftest import current_code
@@ -187,7 +187,7 @@ def test_a_manager_cannot_get_a_token_with_a_password_alone(api, manager, totp_d
 
     assert response.status_code == 403
     assert "otp_token" in response.json()["detail"]
-    assert not Token.objects.filter(user=manager).exists()
+    assert not ApiToken.objects.filter(user=manager).exists()
 
 
 @pytest.mark.django_db
@@ -212,7 +212,7 @@ def test_a_manager_gets_a_token_with_the_current_code(api, manager, totp_device)
 
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=manager).key
+    assert ApiToken.objects.get(user=manager).two_factor
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/v1/patients/").status_code == 200
 
