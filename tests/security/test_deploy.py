@@ -155,7 +155,10 @@ def test_production_starts_from_a_clean_checkout_the_documented_way(tmp_path):
     env["VAR_DIR"] = str(tmp_path / "var")
     log = tmp_path / "gunicorn.log"
     command = [
-        "bin/start-web",
+        sys.executable,
+        "manage.py",
+        "start_web",
+        "--",
         f"--bind=127.0.0.1:{port}",
         "--workers=1",
         "--no-control-socket",

@@ -1,4 +1,4 @@
-"""gunicorn settings (read from the working directory when gunicorn starts).
+"""gunicorn settings: `manage.py start_web` starts gunicorn with `--config python:clinic.gunicorn`.
 
 The access log leaves query strings and the Referer out: a search or a link can carry a
 patient's name, and logs are kept and read far more widely than the database.
