@@ -16,3 +16,17 @@ document.addEventListener("change", (event) => {
   if (clears && field.form.elements[clears]) field.form.elements[clears].value = "";
   field.form.submit();
 });
+
+// A .table-stack table becomes cards on a phone; each cell is labelled with its column's name.
+for (const table of document.querySelectorAll("table.table-stack")) {
+  const names = [...table.querySelectorAll(":scope > thead th")].map((th) => th.textContent.trim());
+  for (const row of table.querySelectorAll(":scope > tbody > tr")) {
+    [...row.children].forEach((cell, index) => {
+      if (!cell.textContent.trim() && !cell.querySelector("input, img, svg")) {
+        cell.classList.add("stack-blank");  // nothing to show: no empty labelled line
+      } else if (names[index] && !cell.hasAttribute("data-label") && cell.colSpan === 1) {
+        cell.dataset.label = names[index] === "#" ? "Session" : names[index];
+      }
+    });
+  }
+}
