@@ -12,6 +12,7 @@ from scheduling.models import TreatmentCourse
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
 
 # For each page, the buttons or links every row must show on a phone.
 FRONT_DESK = [("home", "/", []), ("attention", "/attention/", ["Open course"])]
@@ -39,6 +40,9 @@ def check_fits(page, name: str, actions: list[str]) -> None:
     folder = settings.VAR_DIR / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(folder / f"{name}-phone.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
+    page.screenshot(path=str(folder / f"{name}-desktop.png"), full_page=True)
+    page.set_viewport_size(PHONE)
     assert result["page"] and not result["wide"], (name, result)
     for label in actions:
         buttons = page.get_by_role("link", name=label).or_(page.get_by_role("button", name=label))
