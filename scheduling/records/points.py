@@ -517,9 +517,9 @@ def search_points(query: str, limit: int = 20) -> list[Point]:
     """Return points matching a type-ahead query on code or pinyin name, best first.
 
     Matching ignores case, spaces and hyphens and understands meridian aliases (``sj1`` finds
-    ``TE1``, ``TE10`` ...). Order: the exact point the query normalises to, then code-prefix
-    matches, then names starting with the query, then names containing it; catalogue order
-    within each group.
+    ``TE1``, ``TE10`` ...). Order: the exact point the query normalises to, then the point whose
+    name is exactly the query, then code-prefix matches, then names starting with the query, then
+    names containing it; catalogue order within each group.
     """
     if limit <= 0 or not query.strip():
         return []
@@ -529,11 +529,13 @@ def search_points(query: str, limit: int = 20) -> list[Point]:
     prefixes = _code_prefixes(query)
     typed_name = re.sub(r"[\s\-']", "", query).lower()
     points = list(CATALOGUE.values())
+    named = [(p, re.sub(r"[\s\-']", "", p.name).lower()) for p in points if p.name]
+    if typed_name:
+        ranked += [p for p, name in named if name == typed_name]
     ranked += [p for p in points if any(p.code.startswith(prefix) for prefix in prefixes)]
     if typed_name:
-        names = {p.code: re.sub(r"[\s\-']", "", p.name).lower() for p in points}
-        ranked += [p for p in points if p.name and names[p.code].startswith(typed_name)]
-        ranked += [p for p in points if p.name and typed_name in names[p.code]]
+        ranked += [p for p, name in named if name.startswith(typed_name)]
+        ranked += [p for p, name in named if typed_name in name]
     return list(dict.fromkeys(ranked))[:limit]
 
 

@@ -56,6 +56,7 @@ def today(request):
     if not everyone:
         held = held.filter(practitioner=own) if own else held.none()
     context = {
+        "now": timezone.now(),
         "held": held.select_related("patient", "practitioner"),
         "rows": rows,
         "day": day,
@@ -80,6 +81,15 @@ def session_record(request, pk: int):
     if not record_services.can_write_record(request.user, appointment):
         raise PermissionDenied
     record = getattr(appointment, "record", None)
+    if record is None and appointment.starts_at > timezone.now():
+        # Say so before the practitioner fills in a form the service would refuse.
+        opens = appointment.starts_at.astimezone(Clinic.load().tz)
+        messages.info(
+            request,
+            f"Session {appointment.number} starts at {opens:%H:%M} on {opens:%a %b %-d}: "
+            "it can be recorded from then.",
+        )
+        return redirect("course-progress", appointment.course_id)
     amending = bool(record) and (
         timezone.now() - record.recorded_at > record_services.CORRECTION_WINDOW
     )

@@ -68,3 +68,29 @@ def test_practitioner_logs_two_sessions_and_sees_both_on_the_chart(
     )
     rows = page.locator("#sessions tbody tr")
     assert rows.nth(0).locator("td").nth(5).inner_text() == "GB30, TE14"
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_enter_in_the_point_picker_takes_only_a_highlighted_suggestion(
+    live_server, log_in, practitioner, rooms, patient, time_machine
+):
+    time_machine.move_to(NOW, tick=True)
+    course = insert_course(patient, practitioner, rooms[0])
+    first = course.appointments.get(number=1)
+    page = log_in("mei")
+    page.goto(f"{live_server.url}/sessions/{first.pk}/record/")
+
+    page.fill("#id_points", "huan")
+    options = page.get_by_role("option")
+    options.first.wait_for()
+    assert {"BL51 Huangmen", "GB30 Huantiao"} <= set(options.all_inner_texts())
+    page.press("#id_points", "Enter")  # nothing highlighted: nothing is taken
+    assert page.input_value("#id_points") == "huan"
+
+    page.fill("#id_points", "huantiao")
+    page.get_by_role("option", name="GB30 Huantiao").wait_for()
+    assert options.first.inner_text() == "GB30 Huantiao"  # the exact name ranks first
+    page.press("#id_points", "ArrowDown")
+    page.press("#id_points", "Enter")
+    assert page.input_value("#id_points").startswith("GB30")

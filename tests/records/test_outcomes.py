@@ -148,7 +148,7 @@ def test_the_page_shows_the_same_figures_as_the_csv(client_as, manager, seeded):
 
 def test_the_page_flags_non_responders_after_the_full_course(client_as, manager, seeded):
     page = client_as(manager).get("/reports/outcomes/").content.decode()
-    flagged = re.search(r'<table class="table mb-0" id="non-responders">(.*?)</table>', page, re.S)
+    flagged = re.search(r'<table [^>]*id="non-responders">(.*?)</table>', page, re.S)
     assert flagged.group(1).count("<tr>") == 2  # header and one course
     assert f"/courses/{seeded['oa_1'].pk}/progress/" in flagged.group(1)
 

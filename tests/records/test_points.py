@@ -426,3 +426,10 @@ def test_search_respects_the_limit_and_ignores_blank_queries():
     assert len(search_points("b", limit=5)) == 5
     assert search_points("") == []
     assert search_points("  -  ") == []
+
+
+def test_an_exact_name_ranks_before_names_it_begins():
+    codes = [p.code for p in search_points("huantiao")]
+    assert codes[0] == "GB30"
+    # "huan" alone is ambiguous (Huangmen BL51, Huantiao GB30): both are offered, none assumed.
+    assert {"BL51", "GB30"} <= {p.code for p in search_points("huan")}

@@ -108,7 +108,20 @@ def test_today_lists_own_sessions_with_the_last_score(
     assert "Ana Lopez" in page and "James Miller" not in page
     assert "3 of 8" in page
     assert "4/10" in page and "reported by link" in page
-    assert f"/sessions/{session(ana, 3).pk}/record/" in page
+    # The session has not started yet: the button says when recording opens.
+    assert f"/sessions/{session(ana, 3).pk}/record/" not in page
+    assert "record from 10:00" in page
+
+
+def test_a_session_not_started_is_refused_before_the_form_is_filled(
+    client_as, practitioner, make_course, patient, monday
+):
+    third = session(make_course(patient, practitioner), 3)  # Monday 10:00, the clock at 08:00
+    response = client_as(practitioner.user).get(form_url(third), follow=True)
+    page = response.content.decode()
+    assert "Session 3 starts at 10:00 on Mon Mar 8: it can be recorded from then." in page
+    assert 'name="pain_before"' not in page
+    assert not SessionRecord.objects.exists()
 
 
 def test_the_manager_sees_every_practitioners_sessions_today(

@@ -78,12 +78,13 @@
 
     input.addEventListener("keydown", function (event) {
       var buttons = items();
-      // Enter in the points field picks a suggestion (the first one by default); it never
+      // Enter in the points field takes the highlighted suggestion only (arrow keys choose
+      // one): "huan" must not become whichever point happens to be listed first. It never
       // submits the whole session record by accident.
       if (event.key === "Enter") {
         event.preventDefault();
-        if (buttons.length) {
-          buttons[Math.max(active, 0)].dispatchEvent(new MouseEvent("mousedown"));
+        if (active >= 0 && buttons[active]) {
+          buttons[active].dispatchEvent(new MouseEvent("mousedown"));
         }
         return;
       }
