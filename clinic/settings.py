@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.reminders.tasks.dispatch_due_reminders",
         "schedule": float(REMINDER_DISPATCH_SECONDS),
     },
+    # Expired patient links are refused anyway; this only keeps the table small.
+    "purge-expired-patient-links": {
+        "task": "scheduling.reminders.tasks.purge_expired_patient_links",
+        "schedule": 3600.0,
+    },
 }
 
 # Reminders. Offsets before each visit, in hours; quiet hours and caps follow the TCPA's
@@ -254,6 +259,11 @@ REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 100, minimum=1)
 REMINDER_MAX_BATCHES = env_int("REMINDER_MAX_BATCHES", 50, minimum=1)
 REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
+# A batch is marked as sending, sent and recorded this many rows at a time: a worker killed during
+# the provider calls leaves at most this many rows flagged "outcome unknown".
+REMINDER_SENDING_CHUNK = env_int("REMINDER_SENDING_CHUNK", 20, minimum=1)
+# Text messages of one chunk go to the provider this many at a time, so a slow API sets no pace.
+SMS_CONCURRENCY = env_int("SMS_CONCURRENCY", 8, minimum=1)
 # The between-visits check-in goes the day after a session at this local time.
 CHECKIN_LOCAL_TIME = env_hhmm("CHECKIN_LOCAL_TIME", "10:00")
 
@@ -270,6 +280,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds before an SMTP connection or command gives up; a chunk of reminders shares one connection.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "clinic@example.com")
 
 REST_FRAMEWORK = {
