@@ -261,7 +261,7 @@ REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300, 
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
 # A batch is marked as sending, sent and recorded this many rows at a time: a worker killed during
 # the provider calls leaves at most this many rows flagged "outcome unknown".
-REMINDER_SENDING_CHUNK = env_int("REMINDER_SENDING_CHUNK", 20, minimum=1)
+REMINDER_SENDING_CHUNK = env_int("REMINDER_SENDING_CHUNK", 25, minimum=1)
 # Text messages of one chunk go to the provider this many at a time, so a slow API sets no pace.
 SMS_CONCURRENCY = env_int("SMS_CONCURRENCY", 8, minimum=1)
 # The between-visits check-in goes the day after a session at this local time.

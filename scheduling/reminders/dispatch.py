@@ -37,6 +37,7 @@ Log lines name reminder ids, kinds and channels only: never a name, a number or 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -146,8 +147,9 @@ def send_batch(reminder_ids: list[int]) -> None:
     """Send claimed reminders a chunk of REMINDER_SENDING_CHUNK at a time."""
     ids = sorted(set(reminder_ids))
     size = settings.REMINDER_SENDING_CHUNK
+    clinic = Clinic.load()  # the clinic's name, phone and zone, read once for the batch
     for first in range(0, len(ids), size):
-        send_chunk(ids[first : first + size])
+        send_chunk(ids[first : first + size], clinic=clinic)
 
 
 # -- sending a chunk ------------------------------------------------------------------------------
@@ -169,9 +171,21 @@ class _Chunk:
     clinic: Clinic
     now: datetime
     course_sessions: dict[int, list[Appointment]]
-    email_twins: set[tuple[int, str, int]]
+    texting_visits: set[int]
     texts_sent: dict[int, list[datetime]]
+    twins: set[tuple[int, str, int]] | None = None
     staff_emails: list[str] | None = None
+
+    def email_twins(self) -> set[tuple[int, str, int]]:
+        """Return (visit, kind, offset) of the chunk's text messages already scheduled by email;
+        read once, the first time a text may have to go by email instead."""
+        if self.twins is None:
+            self.twins = set(
+                Reminder.objects.filter(
+                    appointment_id__in=self.texting_visits, channel=Reminder.Channel.EMAIL
+                ).values_list("appointment_id", "kind", "offset_minutes")
+            )
+        return self.twins
 
     def front_desk_emails(self) -> list[str]:
         if self.staff_emails is None:
@@ -179,7 +193,7 @@ class _Chunk:
         return self.staff_emails
 
 
-def send_chunk(reminder_ids: list[int]) -> dict[int, str]:
+def send_chunk(reminder_ids: list[int], *, clinic: Clinic | None = None) -> dict[int, str]:
     """Check, mark as sending, send and record claimed reminders; return what happened to each.
 
     The checks, the renders and one UPDATE marking the chunk as sending commit together, with
@@ -188,7 +202,7 @@ def send_chunk(reminder_ids: list[int]) -> dict[int, str]:
     """
     now = timezone.now()
     try:
-        outcomes, outgoing = _mark_sending(reminder_ids, now)
+        outcomes, outgoing = _mark_sending(reminder_ids, now, clinic)
     except Exception as exc:
         # A fault outside any one row (a bug, the database): fail what was not yet sending, as
         # one broken row must not stay claimed for ever. Nothing was handed to a provider.
@@ -212,33 +226,30 @@ def send_claimed(reminder_id: int) -> str:
     return send_chunk([reminder_id]).get(reminder_id, "not claimed")
 
 
-def _mark_sending(reminder_ids: list[int], now: datetime) -> tuple[dict[int, str], list[_Outgoing]]:
+def _mark_sending(
+    reminder_ids: list[int], now: datetime, clinic: Clinic | None
+) -> tuple[dict[int, str], list[_Outgoing]]:
     """Decide each claimed row and commit the decisions, the sending ones marked with
     `attempts + 1`, `outcome_unknown` and `claimed_at = now`; return the outcomes decided and
     what to send."""
     outcomes: dict[int, str] = {}
     outgoing: list[_Outgoing] = []
     with transaction.atomic():
-        # Patients first, in id order, then the rows: the order every other writer takes.
-        patients = {
-            p.pk: p
-            for p in Patient.objects.select_for_update()
-            .filter(pk__in=Reminder.objects.filter(pk__in=reminder_ids).values("patient_id"))
-            .order_by("pk")
-        }
+        # One query locks the rows and their patients, the patients in id order as every
+        # dispatcher takes them, so two chunks with a patient in common wait instead of
+        # deadlocking, and the SMS limits of a patient cannot be checked by two at once.
         reminders = list(
-            Reminder.objects.select_related("appointment__course")
-            .select_for_update(of=("self",))
+            Reminder.objects.select_related("appointment__course", "patient")
+            .select_for_update(of=("self", "patient"))
             .filter(pk__in=reminder_ids, status=Reminder.Status.CLAIMED, outcome_unknown=False)
-            .order_by("pk")
+            .order_by("patient_id", "pk")
         )
         if not reminders:
             return outcomes, outgoing  # handled by another process, or recovered
-        chunk = _load_chunk(reminders, now)
+        chunk = _load_chunk(reminders, now, clinic or Clinic.load())
         batch = links.LinkBatch()
         rendered: list[tuple[Reminder, RenderedMessage, str]] = []
         for reminder in reminders:
-            reminder.patient = patients[reminder.patient_id]
             try:
                 verdict, value = _decide(reminder, chunk)
             except Exception as exc:
@@ -284,7 +295,7 @@ def _mark_sending(reminder_ids: list[int], now: datetime) -> tuple[dict[int, str
         for reminder, message, unsubscribe in rendered:
             outgoing.append(_outgoing(reminder, message, urls, chunk, unsubscribe))
         # One UPDATE for every row of the chunk; the rows are locked, so nobody changed them.
-        Reminder.objects.bulk_update(reminders, _MARKED_FIELDS)
+        _write_rows(reminders, _MARKED_FIELDS)
     return outcomes, outgoing
 
 
@@ -312,7 +323,7 @@ def _fault(exc: Exception) -> str:
     return f"Could not be sent: {exc.__class__.__name__}"
 
 
-def _load_chunk(reminders: list[Reminder], now: datetime) -> _Chunk:
+def _load_chunk(reminders: list[Reminder], now: datetime, clinic: Clinic) -> _Chunk:
     """Read what the checks of every row need: a constant number of queries per chunk."""
     need_sessions = {
         r.appointment.course_id
@@ -334,15 +345,8 @@ def _load_chunk(reminders: list[Reminder], now: datetime) -> _Chunk:
         for course_id in need_sessions:
             course_sessions.setdefault(course_id, [])
     texting = [r for r in reminders if r.channel == Reminder.Channel.SMS]
-    email_twins: set[tuple[int, str, int]] = set()
     texts_sent: dict[int, list[datetime]] = {}
     if texting:
-        email_twins = set(
-            Reminder.objects.filter(
-                appointment_id__in={r.appointment_id for r in texting},
-                channel=Reminder.Channel.EMAIL,
-            ).values_list("appointment_id", "kind", "offset_minutes")
-        )
         # Seven local days back in any zone starts no earlier than eight days ago; each patient's
         # own window is cut in _sms_limit_reached.
         since = now - timedelta(days=8)
@@ -362,10 +366,10 @@ def _load_chunk(reminders: list[Reminder], now: datetime) -> _Chunk:
             elif unknown and claimed_at is not None:
                 texts_sent.setdefault(patient_id, []).append(claimed_at)
     return _Chunk(
-        clinic=Clinic.load(),
+        clinic=clinic,
         now=now,
         course_sessions=course_sessions,
-        email_twins=email_twins,
+        texting_visits={r.appointment_id for r in texting},
         texts_sent=texts_sent,
     )
 
@@ -484,7 +488,7 @@ def _email_instead(reminder: Reminder, chunk: _Chunk) -> str | None:
     """Return the email channel if the message may go by email and is not already scheduled
     (or sent) by email."""
     twin = (reminder.appointment_id, reminder.kind, reminder.offset_minutes)
-    if not reminder.patient.can_receive_email or twin in chunk.email_twins:
+    if not reminder.patient.can_receive_email or twin in chunk.email_twins():
         return None
     return Reminder.Channel.EMAIL
 
@@ -516,11 +520,9 @@ def _deliver_all(outgoing: list[_Outgoing]) -> dict[int, tuple[str, str]]:
             results[item.reminder.pk] = ("sent", "staff-page")
     if texts:
         backend = sms.get_backend()
-        workers = min(settings.SMS_CONCURRENCY, len(texts))
-        if workers > 1:
+        if len(texts) > 1 and settings.SMS_CONCURRENCY > 1:
             # A provider's API answers in about 100 ms: the calls overlap instead of queueing.
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                answers = list(pool.map(lambda item: _send_text(backend, item.sms), texts))
+            answers = list(_sms_pool().map(lambda item: _send_text(backend, item.sms), texts))
         else:
             answers = [_send_text(backend, item.sms) for item in texts]
         results.update(
@@ -529,6 +531,19 @@ def _deliver_all(outgoing: list[_Outgoing]) -> dict[int, tuple[str, str]]:
     if emails:
         results.update(_send_emails(emails))
     return results
+
+
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None
+
+
+def _sms_pool() -> ThreadPoolExecutor:
+    """Return this process's SMS thread pool, made once: starting threads for every chunk cost
+    as much as sending it. A pool made before a fork has no threads in the child: make another."""
+    global _pool
+    key = (os.getpid(), settings.SMS_CONCURRENCY)
+    if _pool is None or _pool[:2] != key:
+        _pool = (*key, ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="sms"))
+    return _pool[2]
 
 
 def _send_text(backend: sms.BaseBackend, message: sms.TextMessage) -> tuple[str, str]:
@@ -575,7 +590,6 @@ def _record(
 ) -> dict[int, str]:
     """Record the results with one UPDATE per kind of result, each conditional on the row still
     carrying the chunk's marking (`claimed_at = marked_at`); return what happened to each."""
-    sending = Reminder.objects.filter(claimed_at=marked_at)
     outcomes: dict[int, str] = {}
     sent, retry, failed = [], [], []
     done_at = timezone.now()
@@ -609,9 +623,52 @@ def _record(
         (failed, "failed", ["status", "outcome_unknown", "last_error"]),
     ):
         if rows:
-            sending.bulk_update(rows, fields)
+            _write_rows(rows, fields, claimed_at=marked_at)
             outcomes.update(dict.fromkeys((r.pk for r in rows), outcome))
     return outcomes
+
+
+def _write_rows(
+    rows: list[Reminder], fields: list[str], *, claimed_at: datetime | None = None
+) -> None:
+    """Write each row's own values of `fields` in one UPDATE, only to rows whose `claimed_at` is
+    still `claimed_at` when it is given.
+
+    On PostgreSQL this joins a VALUES list: Django's bulk_update builds a CASE per field and row,
+    which cost more than all the rest of a chunk.
+    """
+    if connection.vendor != "postgresql":
+        rows_query = Reminder.objects.all()
+        if claimed_at is not None:
+            rows_query = rows_query.filter(claimed_at=claimed_at)
+        rows_query.bulk_update(rows, fields)
+        return
+    quote = connection.ops.quote_name
+    columns = [Reminder._meta.get_field(name) for name in fields]
+    casts = ", ".join(["%s::bigint"] + [f"%s::{field.db_type(connection)}" for field in columns])
+    params: list = []
+    for row in rows:
+        params.append(row.pk)
+        params += [
+            field.get_db_prep_value(getattr(row, field.attname), connection) for field in columns
+        ]
+    names = ", ".join(quote(field.column) for field in columns)
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+    sql = (
+        f"UPDATE {quote(Reminder._meta.db_table)} AS r SET {assignments} "
+        f"FROM (VALUES {', '.join(f'({casts})' for _ in rows)}) AS v(id, {names}) "
+        "WHERE r.id = v.id"
+    )
+    if claimed_at is not None:
+        sql += " AND r.claimed_at = %s"
+        params.append(claimed_at)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if claimed_at is not None:
+            # A result need not wait for the disk: if the database lost it in a crash, the row
+            # would still read as sending and be flagged for staff, never sent again. Marking
+            # as sending (claimed_at None here) always commits synchronously.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(sql, params)
 
 
 def _front_desk_emails() -> list[str]:
