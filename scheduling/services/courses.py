@@ -62,6 +62,7 @@ def course_plan(
         sessions=sessions,
         per_week=per_week,
         today=today,
+        since=start_date,
     )
     try:
         return plan_course_with_catch_up(request, extra_weeks=CATCH_UP_WEEKS)
@@ -104,7 +105,8 @@ def course_book(
     planned: list[PlannedSession] = []
     try:
         with transaction.atomic():
-            request = _request(**arguments)
+            # Typed slots may lie before the start date; a plan never does.
+            request = _request(**arguments, since=None if slots else start_date)
             planned = _sessions_to_book(request, slots)
             course = TreatmentCourse.objects.create(
                 patient=patient,
@@ -191,7 +193,16 @@ def _check_clinical_screening(condition: str, red_flags, override: str, by) -> N
 
 
 def _request(
-    *, patient, practitioner, start_date, weekdays, preferred_time, sessions, per_week, today
+    *,
+    patient,
+    practitioner,
+    start_date,
+    weekdays,
+    preferred_time,
+    sessions,
+    per_week,
+    today,
+    since=None,
 ):
     clinic = Clinic.load()
     today = today or clinic.today()
@@ -212,6 +223,7 @@ def _request(
         rule=course_rule(sessions=sessions, per_week=per_week),
         weekdays=weekdays,
         preferred_time=preferred_time,
+        since=since,
     )
 
 
