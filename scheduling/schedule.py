@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from clinic.localtime import today_in
 from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
@@ -31,6 +31,21 @@ class CalendarEvent:
     status: str
     status_label: str
     hour: int
+
+    def __html__(self) -> str:
+        """Return the cell's link, escaped: one template variable per visit instead of seven."""
+        return format_html(
+            '<a class="d-block text-decoration-none text-body cal-event status-{}" href="{}" '
+            'title="{}">\n          <strong>{}</strong> {}<br>\n          <span class="small '
+            'text-muted">#{} · {}</span>\n        </a>',
+            self.status,
+            self.url,
+            self.status_label,
+            self.start,
+            self.patient,
+            self.number,
+            self.where,
+        )
 
 
 @dataclass
@@ -60,14 +75,13 @@ def week_calendar(
     room: Room | None,
     first_day: date,
     days: int,
-    tz: ZoneInfo,
+    clinic: Clinic,
 ) -> CalendarGrid:
     """Return the sessions of one practitioner or one room, day by day and hour by hour."""
+    tz = clinic.tz
     start = datetime.combine(first_day, time(), tzinfo=tz)
     end = datetime.combine(first_day + timedelta(days=days), time(), tzinfo=tz)
-    appointments = Appointment.objects.overlapping(start, end).select_related(
-        "patient", "room", "practitioner"
-    )
+    appointments = Appointment.objects.overlapping(start, end)
     if practitioner is not None:
         appointments = appointments.filter(practitioner=practitioner)
     elif room is not None:
@@ -81,24 +95,33 @@ def week_calendar(
     # The course page's URL differs only by its id: build it once, not once per visit.
     head, _, tail = reverse("course-detail", args=[_URL_SENTINEL]).rpartition(str(_URL_SENTINEL))
     labels = dict(Appointment.Status.choices)
-    for appointment in appointments.order_by("starts_at"):
-        local_start = appointment.starts_at.astimezone(tz)
+    # Plain values, not four model instances per visit: a busy week has hundreds.
+    rows = appointments.order_by("starts_at").values_list(
+        "course_id",
+        "starts_at",
+        "number",
+        "status",
+        "patient__first_name",
+        "patient__last_name",
+        "room__name" if room is None else "practitioner__name",
+    )
+    for course_id, starts_at, number, status, first_name, last_name, where in rows:
+        local_start = starts_at.astimezone(tz)
         column = by_day.get(local_start.date())
         if column is None:
             continue
         column.appointments.append(
             CalendarEvent(
-                url=f"{head}{appointment.course_id}{tail}",
+                url=f"{head}{course_id}{tail}",
                 start=f"{local_start:%H:%M}",
-                patient=appointment.patient.full_name,
-                number=appointment.number,
-                where=str(appointment.practitioner if room else appointment.room),
-                status=appointment.status,
-                status_label=labels.get(appointment.status, appointment.status),
+                patient=f"{first_name} {last_name}",
+                number=number,
+                where=where,
+                status=status,
+                status_label=labels.get(status, status),
                 hour=local_start.hour,
             )
         )
-    clinic = Clinic.load()
     opening_hours = list(clinic.opening_hours.all())
     hours = _opening_hours_span(opening_hours)
     # Leave out days the clinic never opens (Sunday, usually) unless something is booked on them.
