@@ -25,6 +25,10 @@ from scheduling.planner import (
     RoomCalendar,
 )
 
+# A session a week cannot take (a closure, time off) is added after the course, at most this
+# many weeks later; past that the clinic must decide.
+CATCH_UP_WEEKS = 4
+
 
 def course_rule(*, sessions: int = 8, per_week: int = 2) -> CourseRule:
     return CourseRule(
@@ -57,10 +61,12 @@ def plan_request(
     """
     clinic = Clinic.objects.prefetch_related("opening_hours").get(pk=Clinic.load().pk)
     tz = clinic.tz
-    # The course's weeks, the weeks a closure may push sessions into, and one to spare.
-    weeks = -(-rule.sessions // rule.per_week) + 5
+    # The course's weeks and the weeks a closure may push sessions into: the planner places
+    # nothing after them (known_until), so nothing later needs loading.
+    weeks = -(-rule.sessions // rule.per_week) + CATCH_UP_WEEKS
+    first_monday = start_date - timedelta(days=start_date.weekday())
     first_day = since or min(start_date, today)
-    last_day = max(until or start_date, start_date) + timedelta(weeks=weeks)
+    last_day = max(until or start_date, first_monday + timedelta(weeks=weeks, days=-1))
     range_start = datetime.combine(first_day - timedelta(days=1), time(), tzinfo=tz)
     range_end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
 
@@ -97,6 +103,7 @@ def plan_request(
         preferred_time=preferred_time,
         closures=closures,
         patient_busy=tuple(busy["patient"].get(patient.pk, [])),
+        known_until=last_day,
     )
 
 

@@ -38,6 +38,7 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 MAX_SESSIONS = 40
 CLINIC_NOT_OPEN = "clinic not open"
 PRACTITIONER_NOT_WORKING = "practitioner not working"
+TOO_FAR_AHEAD = "too far past the course's weeks"
 
 
 class PlanningError(ValueError):
@@ -115,6 +116,9 @@ class PlanRequest:
     closures: tuple[tuple[date, date], ...] = ()  # inclusive date ranges
     patient_busy: tuple[Busy, ...] = ()
     slot_step_minutes: int = 15
+    # The last day the busy times cover, when the caller loaded only a range: no session is
+    # placed after it, as nothing is known about that day.
+    known_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -546,6 +550,9 @@ def _next_day(days: list[date], chosen: list[date], preferred: tuple[int, ...]) 
 
 def _day_refusal(calendar: _Calendar, day: date, neighbours: list[date]) -> str | None:
     """Return why no session can go on `day` at any time, or None when its times are worth a try."""
+    known_until = calendar.request.known_until
+    if known_until is not None and day > known_until:
+        return TOO_FAR_AHEAD
     closure = calendar.closure(day)
     if closure is not None:
         return f"clinic closed {closure[0].isoformat()} to {closure[1].isoformat()}"

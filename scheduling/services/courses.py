@@ -19,7 +19,12 @@ from clinic.models import Clinic, Practitioner
 from clinic.roles import CLINICAL_ROLES, has_role
 from patients.models import Patient
 from scheduling import signals
-from scheduling.calendars import bookable_practitioners, course_rule, plan_request
+from scheduling.calendars import (
+    CATCH_UP_WEEKS,
+    bookable_practitioners,
+    course_rule,
+    plan_request,
+)
 from scheduling.models import Appointment, Condition, RedFlag, TreatmentCourse
 from scheduling.planner import (
     Plan,
@@ -35,10 +40,6 @@ from scheduling.services.errors import (
     BookingError,
     Clash,
 )
-
-# A session a week cannot take (a closure, time off) is added after the course, at most this
-# many weeks later; past that the clinic must decide.
-CATCH_UP_WEEKS = 4
 
 
 def course_plan(
