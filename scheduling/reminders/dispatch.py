@@ -74,14 +74,6 @@ RETRY_DELAYS = [
 STALE_UNKNOWN = "Outcome unknown: the worker stopped while the provider was being called."
 
 
-class TransientSendError(Exception):
-    pass
-
-
-class PermanentSendError(Exception):
-    pass
-
-
 # -- claiming -------------------------------------------------------------------------------------
 
 
