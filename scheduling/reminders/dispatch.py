@@ -512,7 +512,7 @@ def _deliver_all(outgoing: list[_Outgoing]) -> dict[int, tuple[str, str]]:
             results[item.reminder.pk] = ("sent", "staff-page")
     if texts:
         backend = sms.get_backend()
-        if len(texts) > 1 and settings.SMS_CONCURRENCY > 1:
+        if backend.network and len(texts) > 1 and settings.SMS_CONCURRENCY > 1:
             # A provider's API answers in about 100 ms: the calls overlap instead of queueing.
             answers = list(_sms_pool().map(lambda item: _send_text(backend, item.sms), texts))
         else:

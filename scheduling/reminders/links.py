@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -187,8 +187,7 @@ class LinkBatch:
             for action, patient_id, appointment_id, starts_at in dict.fromkeys(wanted.values())
             if (action, patient_id, appointment_id, starts_at) not in keys
         ]
-        if new_links:
-            PatientLink.objects.bulk_create(new_links)
+        _insert(new_links)
         for link in new_links:
             identity = (
                 link.action,
@@ -208,6 +207,28 @@ class LinkBatch:
             head, tail = paths[action]
             urls[placeholder] = f"{head}{key}.{_signature(action, key)}{tail}"
         return urls
+
+
+def _insert(new_links: list[PatientLink]) -> None:
+    """Insert the links in one statement. On PostgreSQL a plain multi-row INSERT: bulk_create's
+    compiler cost more per row than the rest of making a link."""
+    if not new_links:
+        return
+    if connection.vendor != "postgresql":
+        PatientLink.objects.bulk_create(new_links)
+        return
+    columns = ["key", "action", "patient_id", "appointment_id", "appointment_starts_at"]
+    columns += ["created_at", "expires_at"]
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(PatientLink._meta.db_table)} "
+        f"({', '.join(quote(column) for column in columns)}) "
+        f"VALUES {', '.join([row] * len(new_links))}"
+    )
+    params = [getattr(link, column) for link in new_links for column in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def fill_links(text: str, urls: dict[str, str]) -> str:

@@ -9,6 +9,8 @@ from scheduling.reminders.sms import FileBackend
 
 
 class SlowFileBackend(FileBackend):
+    network = True  # it stands for a provider's API
+
     def send(self, message):
         time.sleep(0.02)
         return super().send(message)
@@ -17,6 +19,8 @@ class SlowFileBackend(FileBackend):
 class HangingFileBackend(FileBackend):
     """Take the message, then never answer: a provider that accepted texts while the worker
     died before hearing back."""
+
+    network = True
 
     def send(self, message):
         super().send(message)
