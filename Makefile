@@ -56,6 +56,7 @@ format: install-dev
 bench: install-dev
 	$(BIN)/python bench/booking.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf var staticfiles .pytest_cache .hypothesis

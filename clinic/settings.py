@@ -149,8 +149,19 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Compiled templates are kept in memory for the life of the process. In production
+            # they never change; in development the cached loader is reset whenever a template
+            # file changes (Django's autoreloader), so editing still shows at once.
+            "loaders": [
+                (
+                    "django.template.loaders.cached.Loader",
+                    [
+                        "django.template.loaders.filesystem.Loader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                ),
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -262,6 +273,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(REMINDER_RECOVERY_SECONDS),
         "options": {"queue": "maintenance"},
     },
+    # Expired patient links are refused anyway; this only keeps the table small.
+    "purge-expired-patient-links": {
+        "task": "scheduling.reminders.tasks.purge_expired_patient_links",
+        "schedule": 3600.0,
+        "options": {"queue": "maintenance"},
+    },
 }
 
 # Reminders. Offsets before each visit, in hours; quiet hours and caps follow the TCPA's
@@ -299,6 +316,11 @@ REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 100, minimum=1)
 REMINDER_MAX_BATCHES = env_int("REMINDER_MAX_BATCHES", 50, minimum=1)
 REMINDER_CLAIM_TIMEOUT_SECONDS = env_int("REMINDER_CLAIM_TIMEOUT_SECONDS", 300, minimum=1)
 REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
+# A batch is marked as sending, sent and recorded this many rows at a time: a worker killed during
+# the provider calls leaves at most this many rows flagged "outcome unknown".
+REMINDER_SENDING_CHUNK = env_int("REMINDER_SENDING_CHUNK", 25, minimum=1)
+# Text messages of one chunk go to the provider this many at a time, so a slow API sets no pace.
+SMS_CONCURRENCY = env_int("SMS_CONCURRENCY", 8, minimum=1)
 # The between-visits check-in goes the day after a session at this local time.
 CHECKIN_LOCAL_TIME = env_hhmm("CHECKIN_LOCAL_TIME", "10:00")
 # A HOOS, JR questionnaire not answered this many days after it was sent is asked once more.

@@ -11,7 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
+from django.db.models import F, FloatField, Func, Q
 
 from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
 from patients.models import Patient
@@ -23,6 +24,10 @@ from scheduling.planner import (
     PractitionerCalendar,
     RoomCalendar,
 )
+
+# A session a week cannot take (a closure, time off) is added after the course, at most this
+# many weeks later; past that the clinic must decide.
+CATCH_UP_WEEKS = 4
 
 
 def course_rule(*, sessions: int = 8, per_week: int = 2) -> CourseRule:
@@ -45,17 +50,23 @@ def plan_request(
     preferred_time: time | None = None,
     ignore_appointments: Iterable[int] = (),
     until: date | None = None,
+    since: date | None = None,
 ) -> PlanRequest:
     """Return a PlanRequest with every calendar loaded for the course's whole date range.
 
     `ignore_appointments` leaves out appointments being moved, so they do not block themselves.
+    `since` is the first day a session may take (by default today, or the start date if
+    earlier): a plan never uses days before its start date, so it passes the start date and
+    skips the weeks between today and then.
     """
     clinic = Clinic.objects.prefetch_related("opening_hours").get(pk=Clinic.load().pk)
     tz = clinic.tz
-    # The course's weeks, the weeks a closure may push sessions into, and one to spare.
-    weeks = -(-rule.sessions // rule.per_week) + 5
-    first_day = min(start_date, today)
-    last_day = max(until or start_date, start_date) + timedelta(weeks=weeks)
+    # The course's weeks and the weeks a closure may push sessions into: the planner places
+    # nothing after them (known_until), so nothing later needs loading.
+    weeks = -(-rule.sessions // rule.per_week) + CATCH_UP_WEEKS
+    first_monday = start_date - timedelta(days=start_date.weekday())
+    first_day = since or min(start_date, today)
+    last_day = max(until or start_date, first_monday + timedelta(weeks=weeks, days=-1))
     range_start = datetime.combine(first_day - timedelta(days=1), time(), tzinfo=tz)
     range_end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=tz)
 
@@ -92,11 +103,14 @@ def plan_request(
         preferred_time=preferred_time,
         closures=closures,
         patient_busy=tuple(busy["patient"].get(patient.pk, [])),
+        known_until=last_day,
     )
 
 
 def _busy_appointments(practitioner_ids, room_ids, patient_id, start, end, ignore):
-    """Return {"practitioner"|"room"|"patient": {id: [Interval]}} from one query."""
+    """Return {"practitioner"|"room"|"patient": {id: [(start, end) in epoch seconds]}} from one
+    query. PostgreSQL does the conversion: building two aware datetimes per row cost more than
+    the query itself."""
     rows = (
         Appointment.objects.active()
         .overlapping(start, end)
@@ -106,15 +120,42 @@ def _busy_appointments(practitioner_ids, room_ids, patient_id, start, end, ignor
             | Q(patient_id=patient_id)
         )
         .exclude(pk__in=list(ignore))
-        .values_list("practitioner_id", "room_id", "patient_id", "starts_at", "ends_at")
     )
-    busy: dict[str, dict[int, list[Interval]]] = {"practitioner": {}, "room": {}, "patient": {}}
-    for practitioner_id, room_id, row_patient_id, starts_at, ends_at in rows.iterator():
-        interval = Interval(starts_at, ends_at)
-        busy["practitioner"].setdefault(practitioner_id, []).append(interval)
-        busy["room"].setdefault(room_id, []).append(interval)
-        busy["patient"].setdefault(row_patient_id, []).append(interval)
-    return busy
+    if connection.vendor == "postgresql":
+        # Read the rows as plain tuples: Django's per-row conversions cost more than the query.
+        sql, params = (
+            rows.values_list(
+                "practitioner_id", "room_id", "patient_id", _epoch("starts_at"), _epoch("ends_at")
+            )
+            .order_by()
+            .query.sql_with_params()
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            spans = cursor.fetchall()
+    else:
+        spans = [
+            (practitioner_id, room_id, row_patient_id, starts.timestamp(), ends.timestamp())
+            for practitioner_id, room_id, row_patient_id, starts, ends in rows.values_list(
+                "practitioner_id", "room_id", "patient_id", "starts_at", "ends_at"
+            )
+        ]
+    by_practitioner: dict[int, list[tuple[float, float]]] = {}
+    by_room: dict[int, list[tuple[float, float]]] = {}
+    by_patient: dict[int, list[tuple[float, float]]] = {}
+    for practitioner_id, room_id, row_patient_id, starts, ends in spans:
+        span = (starts, ends)
+        by_practitioner.setdefault(practitioner_id, []).append(span)
+        by_room.setdefault(room_id, []).append(span)
+        by_patient.setdefault(row_patient_id, []).append(span)
+    return {"practitioner": by_practitioner, "room": by_room, "patient": by_patient}
+
+
+def _epoch(field: str) -> Func:
+    """Return the field's instant in seconds since the epoch, as a float (PostgreSQL)."""
+    return Func(
+        F(field), template="EXTRACT(EPOCH FROM %(expressions)s)::float8", output_field=FloatField()
+    )
 
 
 def _time_off(practitioner_ids, start, end) -> dict[int, list[Interval]]:

@@ -17,7 +17,8 @@ How a plan is made:
 - **Room.** The first room, in the given order, that is free.
 
 Pure module: no ORM, no clock. Callers pass ``today`` and the busy intervals for the whole
-date range; each busy list is sorted once and searched with bisect.
+date range (as Intervals, or as epoch seconds); each busy list is sorted once and searched with
+bisect.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturd
 MAX_SESSIONS = 40
 CLINIC_NOT_OPEN = "clinic not open"
 PRACTITIONER_NOT_WORKING = "practitioner not working"
+TOO_FAR_AHEAD = "too far past the course's weeks"
 
 
 class PlanningError(ValueError):
@@ -65,6 +67,11 @@ class Interval:
             raise PlanningError(f"busy time ends before it starts: {self.start} to {self.end}")
 
 
+# A busy time as an Interval, or as (start, end) in seconds since the epoch: callers loading
+# thousands of them from a database pass numbers and skip building a datetime for each.
+Busy = Interval | tuple[float, float]
+
+
 @dataclass(frozen=True)
 class CourseRule:
     """The shape of a course: how many sessions, how often, how far apart and how long."""
@@ -82,7 +89,7 @@ class PractitionerCalendar:
 
     id: int
     working_hours: Hours
-    busy: tuple[Interval, ...] = ()
+    busy: tuple[Busy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,7 @@ class RoomCalendar:
     """A treatment room and the times it is already taken."""
 
     id: int
-    busy: tuple[Interval, ...] = ()
+    busy: tuple[Busy, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,8 +114,11 @@ class PlanRequest:
     weekdays: tuple[int, ...] | None = None
     preferred_time: time | None = None
     closures: tuple[tuple[date, date], ...] = ()  # inclusive date ranges
-    patient_busy: tuple[Interval, ...] = ()
+    patient_busy: tuple[Busy, ...] = ()
     slot_step_minutes: int = 15
+    # The last day the busy times cover, when the caller loaded only a range: no session is
+    # placed after it, as nothing is known about that day.
+    known_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -278,24 +288,36 @@ def _validate_preferred_time(request: PlanRequest, wall: time) -> None:
 # --- Calendars --------------------------------------------------------------------------------
 
 
+def _epochs(busy: Busy) -> tuple[float, float]:
+    if isinstance(busy, Interval):
+        return busy.start.timestamp(), busy.end.timestamp()
+    return busy
+
+
 class _BusyIndex:
     """Answer "does [start, end) overlap a busy interval?" in O(log n) after one sort.
 
+    Spans are kept as epoch seconds: comparing floats is exact for whole seconds, needs no
+    time zone, and is many times cheaper than comparing aware datetimes.
     ``_max_end[i]`` is the latest end among the first i+1 intervals by start, so the intervals
     that start before ``end`` overlap the span exactly when the latest of their ends is after
     ``start``.
     """
 
-    def __init__(self, intervals: Sequence[Interval]) -> None:
+    def __init__(self, intervals: Sequence[Busy]) -> None:
         spans = sorted(
-            (i.start.astimezone(UTC), i.end.astimezone(UTC)) for i in intervals if i.end > i.start
+            span
+            for span in (i if type(i) is tuple else _epochs(i) for i in intervals)
+            if span[1] > span[0]
         )
         self._starts = [start for start, _ in spans]
         self._max_end = list(accumulate((end for _, end in spans), max))
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
-        starting_before_end = bisect_left(self._starts, end)
-        return starting_before_end > 0 and self._max_end[starting_before_end - 1] > start
+        starting_before_end = bisect_left(self._starts, end.timestamp())
+        return (
+            starting_before_end > 0 and self._max_end[starting_before_end - 1] > start.timestamp()
+        )
 
 
 def _merged(windows: list[tuple[time, time]]) -> list[tuple[time, time]]:
@@ -528,6 +550,9 @@ def _next_day(days: list[date], chosen: list[date], preferred: tuple[int, ...]) 
 
 def _day_refusal(calendar: _Calendar, day: date, neighbours: list[date]) -> str | None:
     """Return why no session can go on `day` at any time, or None when its times are worth a try."""
+    known_until = calendar.request.known_until
+    if known_until is not None and day > known_until:
+        return TOO_FAR_AHEAD
     closure = calendar.closure(day)
     if closure is not None:
         return f"clinic closed {closure[0].isoformat()} to {closure[1].isoformat()}"

@@ -348,7 +348,8 @@ def course_cancel(request, pk: int):
 def calendar(request, scope: str = "week"):
     """A day or week calendar for one practitioner or one room."""
     form = CalendarForm(request.GET or None)
-    tz = Clinic.load().tz
+    clinic = getattr(request, "clinic", None) or Clinic.load()
+    tz = clinic.tz
     data = form.cleaned_data if form.is_valid() else {}
     day = data.get("date") or today_in(tz)
     practitioner = data.get("practitioner")
@@ -357,7 +358,9 @@ def calendar(request, scope: str = "week"):
         practitioner = Practitioner.objects.filter(active=True).first()
     first = day if scope == "day" else day - timedelta(days=day.weekday())
     days = 1 if scope == "day" else 7
-    grid = week_calendar(practitioner=practitioner, room=room, first_day=first, days=days, tz=tz)
+    grid = week_calendar(
+        practitioner=practitioner, room=room, first_day=first, days=days, clinic=clinic
+    )
     return render(
         request,
         "scheduling/calendar.html",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 
 from scheduling.models import Appointment, Condition, TreatmentCourse
 from scheduling.records.hoos import HoosProgress, StageScore, hoos_progress
@@ -374,17 +374,18 @@ def course_records(course: TreatmentCourse) -> list[Appointment]:
 
 def course_reports(course: TreatmentCourse) -> list[PainReport]:
     """Return the between-visit reports counted for the course (same rule as its progress)."""
-    appointments = course.appointments.exclude(status=Appointment.Status.CANCELLED)
-    bounds = [(a.starts_at, a.ends_at) for a in appointments.only("starts_at", "ends_at")]
+    # One query for the bounds: model instances with `.only()` from the related manager each
+    # read their missing course_id back, one query per session.
+    bounds = course.appointments.exclude(status=Appointment.Status.CANCELLED).aggregate(
+        start=Min("starts_at"), end=Max("ends_at")
+    )
     tied = Q(course=course)
-    if bounds:
-        start = min(b[0] for b in bounds)
-        end = max(b[1] for b in bounds) + REPORT_GRACE
+    if bounds["start"] is not None:
         tied |= Q(
             course__isnull=True,
             patient_id=course.patient_id,
-            reported_at__gte=start,
-            reported_at__lte=end,
+            reported_at__gte=bounds["start"],
+            reported_at__lte=bounds["end"] + REPORT_GRACE,
         )
     return list(PainReport.objects.filter(tied).select_related("entered_by"))
 

@@ -9,13 +9,22 @@ A row moves through these states, each change committed on its own:
 1. Claim (`claim_due`): a batch of due pending rows becomes `claimed` with `claimed_at = now`,
    using `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL (a conditional UPDATE per row on
    SQLite), so two dispatchers (or two beats) never take the same row.
-2. Check and mark sending (`send_claimed`): in one transaction, with the patient row locked so the
-   daily and weekly SMS limits cannot race, re-check that the visit is still on, consent still
-   given and the clock inside the sending window; then `attempts + 1`, `outcome_unknown = True` and
-   a fresh `claimed_at` are committed BEFORE the provider is called. The update is conditional on
-   the claim being unchanged, so only one process ever gets past it.
-3. Call the provider and record the result (sent, or back to pending with a later `due_at`, or
-   failed), again conditional on `claimed_at`.
+2. Check and mark sending (`send_chunk`): a claimed batch is sent REMINDER_SENDING_CHUNK rows at a
+   time. In one transaction, with the chunk's patients locked in id order so the daily and weekly
+   SMS limits cannot race (two texts to one patient in one chunk count against them too), and the
+   rows themselves locked, re-check that each visit is still on, consent still given and the
+   clock inside the sending window; render what each row's channel sends and make its links (one
+   query to reuse, one to create); then one UPDATE sets `attempts + 1`, `outcome_unknown = True`
+   and a fresh `claimed_at` on every row to send. That is committed BEFORE any provider is
+   called, and only rows still claimed and not yet sending are taken, so only one process ever
+   gets past it.
+3. Call the providers (texts concurrently, up to SMS_CONCURRENCY; emails over one connection) and
+   record the results (sent, or back to pending with a later `due_at`, or failed) with one UPDATE
+   per kind of result, conditional on `claimed_at` still being the chunk's marking.
+
+A crash during the provider calls leaves at most one chunk flagged as outcome unknown.
+Every query of a chunk reads all of its rows at once, so a chunk costs the same number of
+queries with 1 row or REMINDER_SENDING_CHUNK rows.
 
 If a worker dies, `recover_stale_claims` finds rows claimed longer ago than
 REMINDER_CLAIM_TIMEOUT_SECONDS: one never marked as sending was never handed to the provider and
@@ -28,7 +37,10 @@ Log lines name reminder ids, kinds and channels only: never a name, a number or 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
 from smtplib import SMTPRecipientsRefused, SMTPSenderRefused
@@ -38,16 +50,16 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.localtime import next_day_window_start, patient_zone, window_start_for
 from clinic.models import Clinic
 from clinic.roles import FRONT_DESK_ROLES
 from patients.models import Patient
-from scheduling.models import Appointment, TreatmentCourse, is_rebooked
+from scheduling.models import Appointment, TreatmentCourse
 from scheduling.reminders import links, questionnaires, sms
-from scheduling.reminders.messages import render_reminder
+from scheduling.reminders.messages import RenderedMessage, render_reminder
 from scheduling.reminders.models import Reminder
 
 log = logging.getLogger(__name__)
@@ -60,15 +72,10 @@ RETRY_DELAYS = [
     timedelta(minutes=15),
     timedelta(hours=1),
 ]
-STALE_UNKNOWN = "Outcome unknown: the worker stopped while the provider was being called."
-
-
-class TransientSendError(Exception):
-    pass
-
-
-class PermanentSendError(Exception):
-    pass
+STALE_UNKNOWN = (
+    "May or may not have gone out: sending was interrupted. Check with the patient before "
+    "sending it again."
+)
 
 
 # -- claiming -------------------------------------------------------------------------------------
@@ -133,117 +140,280 @@ def dispatch_due(*, send: Callable[[list[int]], None] | None = None) -> int:
 
 
 def send_batch(reminder_ids: list[int]) -> None:
-    for reminder_id in reminder_ids:
-        try:
-            send_claimed(reminder_id)
-        except SoftTimeLimitExceeded:
-            raise  # the task's time is up: the rest of the batch waits for stale-claim recovery
-        except Exception as exc:
-            # One broken row (bad data, a bug) must not hold up every other patient's messages.
-            # A row already marked as sending stays flagged for staff; one not yet sent fails.
-            Reminder.objects.filter(
-                pk=reminder_id, status=Reminder.Status.CLAIMED, outcome_unknown=False
-            ).update(
-                status=Reminder.Status.FAILED,
-                claimed_at=None,
-                last_error=f"Could not be sent: {exc.__class__.__name__}"[:300],
+    """Send claimed reminders a chunk of REMINDER_SENDING_CHUNK at a time."""
+    ids = sorted(set(reminder_ids))
+    size = settings.REMINDER_SENDING_CHUNK
+    clinic = Clinic.load()  # the clinic's name, phone and zone, read once for the batch
+    for first in range(0, len(ids), size):
+        send_chunk(ids[first : first + size], clinic=clinic)
+
+
+# -- sending a chunk ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Outgoing:
+    """A reminder marked as sending, with what goes to the provider."""
+
+    reminder: Reminder
+    sms: sms.TextMessage | None = None
+    email: EmailMessage | None = None  # None with no sms: shown on the staff page only
+
+
+@dataclass
+class _Chunk:
+    """What a chunk's checks need, read with one query each."""
+
+    clinic: Clinic
+    now: datetime
+    course_sessions: dict[int, list[Appointment]]
+    texting_visits: set[int]
+    texts_sent: dict[int, list[datetime]]
+    twins: set[tuple[int, str, int]] | None = None
+    staff_emails: list[str] | None = None
+
+    def email_twins(self) -> set[tuple[int, str, int]]:
+        """Return (visit, kind, offset) of the chunk's text messages already scheduled by email;
+        read once, the first time a text may have to go by email instead."""
+        if self.twins is None:
+            self.twins = set(
+                Reminder.objects.filter(
+                    appointment_id__in=self.texting_visits, channel=Reminder.Channel.EMAIL
+                ).values_list("appointment_id", "kind", "offset_minutes")
             )
-            log.exception("reminder %s could not be sent", reminder_id)
+        return self.twins
+
+    def front_desk_emails(self) -> list[str]:
+        if self.staff_emails is None:
+            self.staff_emails = _front_desk_emails()
+        return self.staff_emails
 
 
-# -- sending one ----------------------------------------------------------------------------------
+def send_chunk(reminder_ids: list[int], *, clinic: Clinic | None = None) -> dict[int, str]:
+    """Check, mark as sending, send and record claimed reminders; return what happened to each.
+
+    The checks, the renders and one UPDATE marking the chunk as sending commit together, with
+    the chunk's patients locked in id order so the SMS limits cannot race; only then are the
+    providers called, and the results are recorded with UPDATEs conditional on that marking.
+    """
+    now = timezone.now()
+    try:
+        outcomes, outgoing = _mark_sending(reminder_ids, now, clinic)
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up: the rest of the batch waits for stale-claim recovery
+    except Exception as exc:
+        # A fault outside any one row (a bug, the database): fail what was not yet sending, as
+        # one broken row must not stay claimed for ever. Nothing was handed to a provider.
+        Reminder.objects.filter(
+            pk__in=reminder_ids, status=Reminder.Status.CLAIMED, outcome_unknown=False
+        ).update(
+            status=Reminder.Status.FAILED,
+            claimed_at=None,
+            last_error=f"Could not be sent: {exc.__class__.__name__}"[:300],
+        )
+        log.exception("reminders %s could not be sent", reminder_ids)
+        return dict.fromkeys(reminder_ids, "failed")
+    # Committed: from here a crash leaves the rows flagged, never silently resent.
+    results = _deliver_all(outgoing)
+    outcomes.update(_record(outgoing, results, marked_at=now))
+    return outcomes
 
 
 def send_claimed(reminder_id: int) -> str:
     """Check, mark as sending, send and record one claimed reminder; return what happened."""
-    now = timezone.now()
+    return send_chunk([reminder_id]).get(reminder_id, "not claimed")
+
+
+def _mark_sending(
+    reminder_ids: list[int], now: datetime, clinic: Clinic | None
+) -> tuple[dict[int, str], list[_Outgoing]]:
+    """Decide each claimed row and commit the decisions, the sending ones marked with
+    `attempts + 1`, `outcome_unknown` and `claimed_at = now`; return the outcomes decided and
+    what to send."""
+    outcomes: dict[int, str] = {}
+    outgoing: list[_Outgoing] = []
     with transaction.atomic():
-        reminder = (
-            Reminder.objects.select_related("appointment__course")
-            .filter(pk=reminder_id, status=Reminder.Status.CLAIMED, outcome_unknown=False)
-            .first()
+        # One query locks the rows and their patients, the patients in id order as every
+        # dispatcher takes them, so two chunks with a patient in common wait instead of
+        # deadlocking, and the SMS limits of a patient cannot be checked by two at once.
+        reminders = list(
+            Reminder.objects.select_related("appointment__course", "patient")
+            .select_for_update(of=("self", "patient"))
+            .filter(pk__in=reminder_ids, status=Reminder.Status.CLAIMED, outcome_unknown=False)
+            .order_by("patient_id", "pk")
         )
-        if reminder is None:
-            return "not claimed"  # already handled by another process, or recovered
-        claim = Reminder.objects.filter(
-            pk=reminder.pk,
-            status=Reminder.Status.CLAIMED,
-            claimed_at=reminder.claimed_at,
-            outcome_unknown=False,
+        if not reminders:
+            return outcomes, outgoing  # handled by another process, or recovered
+        chunk = _load_chunk(reminders, now, clinic or Clinic.load())
+        batch = links.LinkBatch()
+        rendered: list[tuple[Reminder, RenderedMessage, str]] = []
+        for reminder in reminders:
+            try:
+                verdict, value = _decide(reminder, chunk)
+            except Exception as exc:
+                _set(reminder, Reminder.Status.FAILED, claimed_at=None, last_error=_fault(exc))
+                outcomes[reminder.pk] = "failed"
+                log.exception("reminder %s could not be sent", reminder.pk)
+                continue
+            if verdict == "skip":
+                _set(reminder, Reminder.Status.SKIPPED, last_error=value, claimed_at=None)
+                outcomes[reminder.pk] = "skipped"
+                log.info("reminder %s skipped: %s", reminder.pk, value)
+                continue
+            if verdict == "wait":
+                _set(reminder, Reminder.Status.PENDING, due_at=value, claimed_at=None)
+                outcomes[reminder.pk] = "waiting"
+                continue
+            reminder.channel = value
+            try:
+                message = render_reminder(
+                    reminder,
+                    clinic=chunk.clinic,
+                    course_sessions=chunk.course_sessions.get(reminder.appointment.course_id),
+                    link=batch.url,
+                )
+            except Exception as exc:
+                _set(reminder, Reminder.Status.FAILED, last_error=f"Cannot render: {exc!r}")
+                outcomes[reminder.pk] = "failed"
+                log.exception("reminder %s could not be rendered", reminder.pk)
+                continue
+            if reminder.channel == Reminder.Channel.SMS:
+                # Counts against the limits at once: two texts to one patient in one chunk.
+                chunk.texts_sent.setdefault(reminder.patient_id, []).append(now)
+            unsubscribe = ""
+            if reminder.channel == Reminder.Channel.EMAIL:
+                unsubscribe = batch.url("unsubscribe", patient=reminder.patient)
+            _set(reminder, attempts=reminder.attempts + 1, outcome_unknown=True, claimed_at=now)
+            rendered.append((reminder, message, unsubscribe))
+        urls = batch.resolve(
+            text
+            for _reminder, message, unsubscribe in rendered
+            for text in (message.sms, message.subject, message.body, unsubscribe)
         )
-        # Lock the patient so two workers cannot both pass the one-SMS-a-day check.
-        reminder.patient = Patient.objects.select_for_update().get(pk=reminder.patient_id)
-        verdict, value = _decide(reminder, now)
-        if verdict == "skip":
-            claim.update(status=Reminder.Status.SKIPPED, last_error=value, claimed_at=None)
-            log.info("reminder %s skipped: %s", reminder.pk, value)
-            return "skipped"
-        if verdict == "wait":
-            claim.update(status=Reminder.Status.PENDING, due_at=value, claimed_at=None)
-            return "waiting"
-        channel = value
-        reminder.channel = channel
-        try:
-            rendered = render_reminder(reminder)
-        except Exception as exc:
-            claim.update(status=Reminder.Status.FAILED, last_error=f"Cannot render: {exc!r}"[:300])
-            log.exception("reminder %s could not be rendered", reminder.pk)
-            return "failed"
-        marked = claim.update(
-            channel=channel,
-            attempts=F("attempts") + 1,
-            outcome_unknown=True,
-            claimed_at=now,
+        for reminder, message, unsubscribe in rendered:
+            outgoing.append(_outgoing(reminder, message, urls, chunk, unsubscribe))
+        # One UPDATE for every row of the chunk; the rows are locked, so nobody changed them.
+        _write_rows(reminders, _MARKED_FIELDS)
+    return outcomes, outgoing
+
+
+_MARKED_FIELDS = [
+    "status",
+    "channel",
+    "attempts",
+    "outcome_unknown",
+    "claimed_at",
+    "due_at",
+    "last_error",
+]
+
+
+def _set(reminder: Reminder, status: str | None = None, **values) -> None:
+    if status is not None:
+        reminder.status = status
+    if "last_error" in values:
+        values["last_error"] = values["last_error"][:300]
+    for name, value in values.items():
+        setattr(reminder, name, value)
+
+
+def _fault(exc: Exception) -> str:
+    return f"Could not be sent: {exc.__class__.__name__}"
+
+
+def _load_chunk(reminders: list[Reminder], now: datetime, clinic: Clinic) -> _Chunk:
+    """Read what the checks of every row need: a constant number of queries per chunk."""
+    need_sessions = {
+        r.appointment.course_id
+        for r in reminders
+        if r.kind
+        in (
+            Reminder.Kind.CONFIRMATION,
+            Reminder.Kind.CHECK_IN,
+            Reminder.Kind.MISSED_VISIT,
+            Reminder.Kind.STAFF_ALERT,
         )
-        if marked != 1:
-            return "not claimed"
-    # Committed: from here a crash leaves the row flagged, never silently resent.
-    sending = Reminder.objects.filter(pk=reminder.pk, claimed_at=now)
-    try:
-        provider_id = _deliver(reminder, rendered)
-    except TransientSendError as exc:
-        attempts = reminder.attempts + 1
-        if attempts >= settings.REMINDER_MAX_ATTEMPTS:
-            sending.update(
-                status=Reminder.Status.FAILED, outcome_unknown=False, last_error=str(exc)[:300]
-            )
-            log.warning("reminder %s failed after %d attempts", reminder.pk, attempts)
-            return "failed"
-        delay = RETRY_DELAYS[min(attempts - 1, len(RETRY_DELAYS) - 1)]
-        sending.update(
-            status=Reminder.Status.PENDING,
-            outcome_unknown=False,
-            claimed_at=None,
-            due_at=timezone.now() + delay,
-            last_error=str(exc)[:300],
+    }
+    course_sessions: dict[int, list[Appointment]] = {}
+    if need_sessions:
+        for appointment in (
+            Appointment.objects.active().filter(course_id__in=need_sessions).order_by("starts_at")
+        ):
+            course_sessions.setdefault(appointment.course_id, []).append(appointment)
+        for course_id in need_sessions:
+            course_sessions.setdefault(course_id, [])
+    texting = [r for r in reminders if r.channel == Reminder.Channel.SMS]
+    texts_sent: dict[int, list[datetime]] = {}
+    if texting:
+        # Seven local days back in any zone starts no earlier than eight days ago; each patient's
+        # own window is cut in _sms_limit_reached.
+        since = now - timedelta(days=8)
+        rows = Reminder.objects.filter(
+            patient_id__in={r.patient_id for r in texting}, channel=Reminder.Channel.SMS
+        ).filter(
+            Q(status=Reminder.Status.SENT, sent_at__gte=since)
+            | Q(outcome_unknown=True, claimed_at__gte=since)
         )
-        log.info("reminder %s will be retried in %s", reminder.pk, delay)
-        return "retry"
-    except PermanentSendError as exc:
-        sending.update(
-            status=Reminder.Status.FAILED, outcome_unknown=False, last_error=str(exc)[:300]
-        )
-        log.warning("reminder %s failed permanently", reminder.pk)
-        return "failed"
-    sending.update(
-        status=Reminder.Status.SENT,
-        outcome_unknown=False,
-        sent_at=timezone.now(),
-        provider_id=provider_id[:100],
-        last_error="",
+        for patient_id, status, sent_at, claimed_at, unknown in rows.values_list(
+            "patient_id", "status", "sent_at", "claimed_at", "outcome_unknown"
+        ):
+            # As counted before: a sent text at its sending time, one of unknown outcome at
+            # its claim.
+            if status == Reminder.Status.SENT and sent_at is not None:
+                texts_sent.setdefault(patient_id, []).append(sent_at)
+            elif unknown and claimed_at is not None:
+                texts_sent.setdefault(patient_id, []).append(claimed_at)
+    return _Chunk(
+        clinic=clinic,
+        now=now,
+        course_sessions=course_sessions,
+        texting_visits={r.appointment_id for r in texting},
+        texts_sent=texts_sent,
     )
-    log.info("reminder %s (%s by %s) sent", reminder.pk, reminder.kind, channel)
-    return "sent"
 
 
-def _decide(reminder: Reminder, now: datetime) -> tuple[str, object]:
+def _outgoing(
+    reminder: Reminder,
+    message: RenderedMessage,
+    urls: dict[str, str],
+    chunk: _Chunk,
+    unsubscribe: str,
+) -> _Outgoing:
+    if reminder.channel == Reminder.Channel.SMS:
+        text = links.fill_links(message.sms, urls)
+        return _Outgoing(
+            reminder,
+            sms=sms.TextMessage(to=reminder.patient.phone, body=text, reference=str(reminder.pk)),
+        )
+    if reminder.channel == Reminder.Channel.STAFF:
+        recipients = chunk.front_desk_emails()
+        if not recipients:
+            return _Outgoing(reminder)  # shown on the Messages page only
+    else:
+        recipients = [reminder.patient.email]
+    headers = {"X-Clinic-Reminder": str(reminder.pk), "Message-ID": make_msgid(domain="clinic")}
+    if unsubscribe:
+        headers["List-Unsubscribe"] = f"<{urls[unsubscribe]}>"
+    email = EmailMessage(
+        subject=links.fill_links(message.subject, urls),
+        body=links.fill_links(message.body, urls),
+        to=recipients,
+        headers=headers,
+    )
+    for name, content, mimetype in message.attachments:
+        email.attach(name, content, mimetype)
+    return _Outgoing(reminder, email=email)
+
+
+def _decide(reminder: Reminder, chunk: _Chunk) -> tuple[str, object]:
     """Return ("skip", reason), ("wait", new due_at) or ("send", channel)."""
     appointment = reminder.appointment
     patient = reminder.patient
-    reason = _stale_reason(reminder, appointment, now)
+    now = chunk.now
+    reason = _stale_reason(reminder, chunk)
     if reason:
         return "skip", reason
-    clinic = Clinic.load()
+    clinic = chunk.clinic
     tz = clinic.tz if reminder.channel == Reminder.Channel.STAFF else patient_zone(patient, clinic)
     opens = window_start_for(now, tz)
     if opens > now:
@@ -254,11 +424,11 @@ def _decide(reminder: Reminder, now: datetime) -> tuple[str, object]:
     if channel == Reminder.Channel.STAFF:
         return "send", channel
     if channel == Reminder.Channel.SMS and not patient.can_receive_sms:
-        channel = _email_instead(reminder)
+        channel = _email_instead(reminder, chunk)
         if channel is None:
             return "skip", "No consent to text messages and no email address"
-    if channel == Reminder.Channel.SMS and _sms_limit_reached(patient, now, tz):
-        fallback = _email_instead(reminder)
+    if channel == Reminder.Channel.SMS and _sms_limit_reached(patient, chunk, tz):
+        fallback = _email_instead(reminder, chunk)
         if fallback:
             return "send", fallback
         later = next_day_window_start(now, tz)
@@ -270,7 +440,9 @@ def _decide(reminder: Reminder, now: datetime) -> tuple[str, object]:
     return "send", channel
 
 
-def _stale_reason(reminder: Reminder, appointment: Appointment, now: datetime) -> str:
+def _stale_reason(reminder: Reminder, chunk: _Chunk) -> str:
+    appointment = reminder.appointment
+    now = chunk.now
     kind = reminder.kind
     if kind in questionnaires.KINDS:
         return questionnaires.stale_reason(reminder, now)
@@ -285,19 +457,24 @@ def _stale_reason(reminder: Reminder, appointment: Appointment, now: datetime) -
     elif kind == Reminder.Kind.CHECK_IN:
         if appointment.status != Appointment.Status.COMPLETED:
             return "The visit was not completed"
-        following = (
-            appointment.course.appointments.filter(
-                status__in=Appointment.ACTIVE_STATUSES, starts_at__gt=appointment.starts_at
-            )
-            .order_by("starts_at")
-            .first()
+        following = next(
+            (
+                s
+                for s in chunk.course_sessions[appointment.course_id]
+                if s.starts_at > appointment.starts_at
+            ),
+            None,
         )
         if following and following.starts_at <= now:
             return "The next visit has already started"
     elif kind in (Reminder.Kind.MISSED_VISIT, Reminder.Kind.STAFF_ALERT):
         if appointment.status != Appointment.Status.NO_SHOW:
             return "The visit is no longer a no-show"
-        if is_rebooked(appointment):
+        # Rebooked: the course has another active session with this one's number.
+        if any(
+            s.number == appointment.number and s.pk != appointment.pk
+            for s in chunk.course_sessions[appointment.course_id]
+        ):
             return "The missed session has been rebooked"
     elif (
         kind == Reminder.Kind.COURSE_END
@@ -307,25 +484,24 @@ def _stale_reason(reminder: Reminder, appointment: Appointment, now: datetime) -
     return ""
 
 
-def _email_instead(reminder: Reminder) -> str | None:
-    if not reminder.patient.can_receive_email or reminder.has_email_twin():
+def _email_instead(reminder: Reminder, chunk: _Chunk) -> str | None:
+    """Return the email channel if the message may go by email and is not already scheduled
+    (or sent) by email."""
+    twin = (reminder.appointment_id, reminder.kind, reminder.offset_minutes)
+    if not reminder.patient.can_receive_email or twin in chunk.email_twins():
         return None
     return Reminder.Channel.EMAIL
 
 
-def _sms_limit_reached(patient: Patient, now: datetime, tz) -> bool:
+def _sms_limit_reached(patient: Patient, chunk: _Chunk, tz) -> bool:
     """Return True if the patient already had SMS_MAX_PER_DAY texts this local day or
-    SMS_MAX_PER_WEEK in the last seven local days (counting any whose outcome is unknown)."""
+    SMS_MAX_PER_WEEK in the last seven local days (counting any whose outcome is unknown, and
+    those of this chunk)."""
+    now = chunk.now
     local_midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     day_start = local_midnight.astimezone(now.tzinfo)
     week_start = (local_midnight - timedelta(days=6)).astimezone(now.tzinfo)
-    texts = Reminder.objects.filter(patient=patient, channel=Reminder.Channel.SMS).filter(
-        Q(status=Reminder.Status.SENT, sent_at__gte=week_start)
-        | Q(outcome_unknown=True, claimed_at__gte=week_start)
-    )
-    times = [
-        sent_at or claimed_at for sent_at, claimed_at in texts.values_list("sent_at", "claimed_at")
-    ]
+    times = [moment for moment in chunk.texts_sent.get(patient.pk, []) if moment >= week_start]
     today = sum(1 for moment in times if moment >= day_start)
     return today >= settings.SMS_MAX_PER_DAY or len(times) >= settings.SMS_MAX_PER_WEEK
 
@@ -333,44 +509,169 @@ def _sms_limit_reached(patient: Patient, now: datetime, tz) -> bool:
 # -- providers ------------------------------------------------------------------------------------
 
 
-def _deliver(reminder: Reminder, rendered) -> str:
-    if reminder.channel == Reminder.Channel.SMS:
-        try:
-            return sms.get_backend().send(
-                sms.TextMessage(
-                    to=reminder.patient.phone, body=rendered.sms, reference=str(reminder.pk)
-                )
-            )
-        except sms.PermanentSMSError as exc:
-            raise PermanentSendError(str(exc)) from None
-        except sms.SMSError as exc:
-            raise TransientSendError(str(exc)) from None
-    if reminder.channel == Reminder.Channel.STAFF:
-        recipients = _front_desk_emails()
-        if not recipients:
-            return "staff-page"  # shown on the Messages page only
-    else:
-        recipients = [reminder.patient.email]
-    headers = {"X-Clinic-Reminder": str(reminder.pk), "Message-ID": make_msgid(domain="clinic")}
-    if reminder.channel == Reminder.Channel.EMAIL:
-        unsubscribe = links.link_url("unsubscribe", patient=reminder.patient)
-        headers["List-Unsubscribe"] = f"<{unsubscribe}>"
-    message = EmailMessage(
-        subject=rendered.subject,
-        body=rendered.body,
-        to=recipients,
-        headers=headers,
-        connection=get_connection(),
-    )
-    for name, content, mimetype in rendered.attachments:
-        message.attach(name, content, mimetype)
+def _deliver_all(outgoing: list[_Outgoing]) -> dict[int, tuple[str, str]]:
+    """Hand every message to its provider; return {reminder id: (result, detail)} where result is
+    "sent" (detail: the provider's id), "retry", "failed" or "unknown" (detail: the error)."""
+    results: dict[int, tuple[str, str]] = {}
+    texts = [item for item in outgoing if item.sms is not None]
+    emails = [item for item in outgoing if item.email is not None]
+    for item in outgoing:
+        if item.sms is None and item.email is None:
+            results[item.reminder.pk] = ("sent", "staff-page")
+    if texts:
+        backend = sms.get_backend()
+        if backend.network and len(texts) > 1 and settings.SMS_CONCURRENCY > 1:
+            # A provider's API answers in about 100 ms: the calls overlap instead of queueing.
+            answers = list(_sms_pool().map(lambda item: _send_text(backend, item.sms), texts))
+        else:
+            answers = [_send_text(backend, item.sms) for item in texts]
+        results.update(
+            (item.reminder.pk, answer) for item, answer in zip(texts, answers, strict=True)
+        )
+    if emails:
+        results.update(_send_emails(emails))
+    return results
+
+
+_pool: tuple[int, int, ThreadPoolExecutor] | None = None
+
+
+def _sms_pool() -> ThreadPoolExecutor:
+    """Return this process's SMS thread pool, made once: starting threads for every chunk cost
+    as much as sending it. A pool made before a fork has no threads in the child: make another."""
+    global _pool
+    key = (os.getpid(), settings.SMS_CONCURRENCY)
+    if _pool is None or _pool[:2] != key:
+        _pool = (*key, ThreadPoolExecutor(max_workers=key[1], thread_name_prefix="sms"))
+    return _pool[2]
+
+
+def _send_text(backend: sms.BaseBackend, message: sms.TextMessage) -> tuple[str, str]:
     try:
-        message.send()
-    except (SMTPRecipientsRefused, SMTPSenderRefused) as exc:
-        raise PermanentSendError(f"Email refused: {type(exc).__name__}") from None
-    except OSError as exc:  # SMTPException is an OSError: connection trouble, try again
-        raise TransientSendError(f"Email not sent: {type(exc).__name__}") from None
-    return headers["Message-ID"]
+        return "sent", backend.send(message)
+    except sms.PermanentSMSError as exc:
+        return "failed", str(exc)
+    except sms.SMSError as exc:
+        return "retry", str(exc)
+    except Exception:
+        log.exception("reminder %s: the SMS backend failed", message.reference)
+        return "unknown", ""
+
+
+def _send_emails(emails: list[_Outgoing]) -> dict[int, tuple[str, str]]:
+    """Send every email over one connection: one SMTP session for the chunk."""
+    results: dict[int, tuple[str, str]] = {}
+    connection = get_connection()
+    try:
+        for index, item in enumerate(emails):
+            item.email.connection = connection
+            try:
+                item.email.send()
+            except (SMTPRecipientsRefused, SMTPSenderRefused) as exc:
+                results[item.reminder.pk] = ("failed", f"Email refused: {type(exc).__name__}")
+            except OSError as exc:  # SMTPException is an OSError: connection trouble, try again
+                # The server is not answering: the rest of the chunk waits for the next try
+                # (none was handed over) instead of spending EMAIL_TIMEOUT each.
+                error = f"Email not sent: {type(exc).__name__}"
+                results.update((rest.reminder.pk, ("retry", error)) for rest in emails[index:])
+                break
+            except Exception:
+                log.exception("reminder %s: the email backend failed", item.reminder.pk)
+                results[item.reminder.pk] = ("unknown", "")
+            else:
+                results[item.reminder.pk] = ("sent", item.email.extra_headers["Message-ID"])
+    finally:
+        connection.close()
+    return results
+
+
+# -- recording ------------------------------------------------------------------------------------
+
+
+def _record(
+    outgoing: list[_Outgoing], results: dict[int, tuple[str, str]], *, marked_at: datetime
+) -> dict[int, str]:
+    """Record the results with one UPDATE per kind of result, each conditional on the row still
+    carrying the chunk's marking (`claimed_at = marked_at`); return what happened to each."""
+    outcomes: dict[int, str] = {}
+    sent, retry, failed = [], [], []
+    done_at = timezone.now()
+    for item in outgoing:
+        reminder = item.reminder
+        result, detail = results[reminder.pk]
+        reminder.outcome_unknown = False
+        if result == "sent":
+            _set(reminder, Reminder.Status.SENT, sent_at=done_at, provider_id=detail[:100])
+            reminder.last_error = ""
+            sent.append(reminder)
+            log.info("reminder %s (%s by %s) sent", reminder.pk, reminder.kind, reminder.channel)
+        elif result == "retry" and reminder.attempts < settings.REMINDER_MAX_ATTEMPTS:
+            delay = RETRY_DELAYS[min(reminder.attempts - 1, len(RETRY_DELAYS) - 1)]
+            _set(reminder, Reminder.Status.PENDING, claimed_at=None, last_error=detail)
+            reminder.due_at = done_at + delay
+            retry.append(reminder)
+            log.info("reminder %s will be retried in %s", reminder.pk, delay)
+        elif result in ("retry", "failed"):
+            _set(reminder, Reminder.Status.FAILED, last_error=detail)
+            failed.append(reminder)
+            log.warning("reminder %s failed after %d attempts", reminder.pk, reminder.attempts)
+        else:
+            # The provider may have taken it: it stays flagged, and stale recovery shows it to
+            # staff instead of sending it again.
+            reminder.outcome_unknown = True
+            outcomes[reminder.pk] = "unknown"
+    for rows, outcome, fields in (
+        (sent, "sent", ["status", "outcome_unknown", "sent_at", "provider_id", "last_error"]),
+        (retry, "retry", ["status", "outcome_unknown", "claimed_at", "due_at", "last_error"]),
+        (failed, "failed", ["status", "outcome_unknown", "last_error"]),
+    ):
+        if rows:
+            _write_rows(rows, fields, claimed_at=marked_at)
+            outcomes.update(dict.fromkeys((r.pk for r in rows), outcome))
+    return outcomes
+
+
+def _write_rows(
+    rows: list[Reminder], fields: list[str], *, claimed_at: datetime | None = None
+) -> None:
+    """Write each row's own values of `fields` in one UPDATE, only to rows whose `claimed_at` is
+    still `claimed_at` when it is given.
+
+    On PostgreSQL this joins a VALUES list: Django's bulk_update builds a CASE per field and row,
+    which cost more than all the rest of a chunk.
+    """
+    if connection.vendor != "postgresql":
+        rows_query = Reminder.objects.all()
+        if claimed_at is not None:
+            rows_query = rows_query.filter(claimed_at=claimed_at)
+        rows_query.bulk_update(rows, fields)
+        return
+    quote = connection.ops.quote_name
+    columns = [Reminder._meta.get_field(name) for name in fields]
+    casts = ", ".join(["%s::bigint"] + [f"%s::{field.db_type(connection)}" for field in columns])
+    params: list = []
+    for row in rows:
+        params.append(row.pk)
+        params += [
+            field.get_db_prep_value(getattr(row, field.attname), connection) for field in columns
+        ]
+    names = ", ".join(quote(field.column) for field in columns)
+    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
+    sql = (
+        f"UPDATE {quote(Reminder._meta.db_table)} AS r SET {assignments} "
+        f"FROM (VALUES {', '.join(f'({casts})' for _ in rows)}) AS v(id, {names}) "
+        "WHERE r.id = v.id"
+    )
+    if claimed_at is not None:
+        sql += " AND r.claimed_at = %s"
+        params.append(claimed_at)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if claimed_at is not None:
+            # A result need not wait for the disk: if the database lost it in a crash, the row
+            # would still read as sending and be flagged for staff, never sent again. Marking
+            # as sending (claimed_at None here) always commits synchronously.
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        cursor.execute(sql, params)
 
 
 def _front_desk_emails() -> list[str]:

@@ -12,23 +12,26 @@ Links that act are single-use: `claim()` marks the row used with a conditional U
 transaction as the action, so a reused or double-submitted link acts once, and an action that
 fails leaves the link unused. The visits link only shows, so it can be opened any number of times.
 
-Expired rows are harmless (they are refused) and are deleted whenever a new link is made for the
-same patient, so there is no scheduled cleanup. A link whose row is gone but whose signature is
-good was ours and has expired. To clear every expired row at once, e.g. after a large import:
-`PatientLink.objects.filter(expires_at__lte=timezone.now()).delete()` in `manage.py shell`.
+Expired rows are harmless (they are refused); Celery beat deletes them every hour
+(`purge_expired`), so making a link never has to. A link whose row is gone but whose signature is
+good was ours and has expired.
+
+Dispatch renders a whole chunk of messages at once: `LinkBatch` hands the templates placeholders,
+then reuses or creates every link the rendered texts contain with one query each, so a message
+only gets the links its channel's text shows.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -115,7 +118,6 @@ def make_token(
         .first()
     )
     if link is None:
-        PatientLink.objects.filter(patient=patient, expires_at__lte=now).delete()
         link = PatientLink.objects.create(
             key=secrets.token_urlsafe(9),
             action=action,
@@ -140,6 +142,131 @@ def link_url(
         action, patient=patient, appointment=appointment, questionnaire=questionnaire
     )
     return settings.SITE_URL + reverse(f"link-{action}", args=[token])
+
+
+class LinkBatch:
+    """Links for a chunk of messages: placeholders while they render, then every link the texts
+    really contain, reused or created with one query each."""
+
+    def __init__(self) -> None:
+        self._marker = secrets.token_hex(4)
+        self._wanted: dict[str, tuple[str, Patient, Appointment | None]] = {}
+        self._placeholders: dict[tuple[str, int, int | None], str] = {}
+
+    def url(self, action: str, *, patient: Patient, appointment: Appointment | None = None) -> str:
+        """Return a placeholder for the link, the same one for the same action and visit."""
+        if action in APPOINTMENT_ACTIONS and appointment is None:
+            raise ValueError(f"a {action} link needs an appointment")
+        key = (action, patient.pk, appointment.pk if appointment else None)
+        placeholder = self._placeholders.get(key)
+        if placeholder is None:
+            placeholder = f"[link-{self._marker}-{len(self._placeholders)}]"
+            self._placeholders[key] = placeholder
+            self._wanted[placeholder] = (action, patient, appointment)
+        return placeholder
+
+    def resolve(self, texts: Iterable[str]) -> dict[str, str]:
+        """Return {placeholder: URL} for every placeholder found in `texts`, reusing fresh unused
+        links (one query) and creating the missing ones (one query)."""
+        joined = "\n".join(texts)
+        # What makes a link reusable: (action, patient id, visit id, the visit's time).
+        wanted = {}
+        for placeholder, (action, patient, appointment) in self._wanted.items():
+            if placeholder in joined:
+                wanted[placeholder] = (
+                    action,
+                    patient.pk,
+                    appointment.pk if appointment else None,
+                    appointment.starts_at if appointment else None,
+                )
+        if not wanted:
+            return {}
+        now = timezone.now()
+        max_age = timedelta(days=settings.PATIENT_LINK_MAX_AGE_DAYS)
+        # Reuse only while at least half a link's life is left, as make_token does; ordered by
+        # expiry, so the freshest of several overwrites the others.
+        fresh = PatientLink.objects.filter(
+            patient_id__in={identity[1] for identity in wanted.values()},
+            action__in={identity[0] for identity in wanted.values()},
+            used_at__isnull=True,
+            expires_at__gt=now + max_age / 2,
+        ).order_by("expires_at")
+        keys = {
+            tuple(row[1:]): row[0]
+            for row in fresh.values_list(
+                "key", "action", "patient_id", "appointment_id", "appointment_starts_at"
+            )
+        }
+        new_links = [
+            PatientLink(
+                key=secrets.token_urlsafe(9),
+                action=action,
+                patient_id=patient_id,
+                appointment_id=appointment_id,
+                appointment_starts_at=starts_at,
+                created_at=now,
+                expires_at=now + max_age,
+            )
+            for action, patient_id, appointment_id, starts_at in dict.fromkeys(wanted.values())
+            if (action, patient_id, appointment_id, starts_at) not in keys
+        ]
+        _insert(new_links)
+        for link in new_links:
+            identity = (
+                link.action,
+                link.patient_id,
+                link.appointment_id,
+                link.appointment_starts_at,
+            )
+            keys[identity] = link.key
+        paths: dict[str, tuple[str, str]] = {}
+        urls = {}
+        for placeholder, identity in wanted.items():
+            action, key = identity[0], keys[identity]
+            if action not in paths:
+                # One reverse() per action: the token is the path's only variable part.
+                head, _, tail = reverse(f"link-{action}", args=["~"]).rpartition("~")
+                paths[action] = (settings.SITE_URL + head, tail)
+            head, tail = paths[action]
+            urls[placeholder] = f"{head}{key}.{_signature(action, key)}{tail}"
+        return urls
+
+
+def _insert(new_links: list[PatientLink]) -> None:
+    """Insert the links in one statement. On PostgreSQL a plain multi-row INSERT: bulk_create's
+    compiler cost more per row than the rest of making a link."""
+    if not new_links:
+        return
+    if connection.vendor != "postgresql":
+        PatientLink.objects.bulk_create(new_links)
+        return
+    columns = ["key", "action", "patient_id", "appointment_id", "appointment_starts_at"]
+    columns += ["created_at", "expires_at"]
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(PatientLink._meta.db_table)} "
+        f"({', '.join(quote(column) for column in columns)}) "
+        f"VALUES {', '.join([row] * len(new_links))}"
+    )
+    params = [getattr(link, column) for link in new_links for column in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def fill_links(text: str, urls: dict[str, str]) -> str:
+    """Return `text` with each placeholder replaced by its URL."""
+    for placeholder, url in urls.items():
+        if placeholder in text:
+            text = text.replace(placeholder, url)
+    return text
+
+
+def purge_expired(*, now=None) -> int:
+    """Delete every expired link; return how many. A purged link reads as expired."""
+    now = now or timezone.now()
+    deleted, _ = PatientLink.objects.filter(expires_at__lte=now).delete()
+    return deleted
 
 
 def read_token(action: str, token: str) -> LinkTarget:

@@ -7,6 +7,7 @@ condition, a pain score or notes, so no template can leak them by mistake.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import icalendar
@@ -30,7 +31,20 @@ class RenderedMessage:
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
 
 
-def next_visit(appointment: Appointment) -> Appointment | None:
+def next_visit(
+    appointment: Appointment, course_sessions: list[Appointment] | None = None
+) -> Appointment | None:
+    """Return the course's next upcoming visit after `appointment`, from `course_sessions` (the
+    course's active visits by start) when given, else from the database."""
+    if course_sessions is not None:
+        return next(
+            (
+                s
+                for s in course_sessions
+                if s.status in Appointment.UPCOMING_STATUSES and s.starts_at > appointment.starts_at
+            ),
+            None,
+        )
     return (
         appointment.course.appointments.filter(
             status__in=Appointment.UPCOMING_STATUSES, starts_at__gt=appointment.starts_at
@@ -40,37 +54,49 @@ def next_visit(appointment: Appointment) -> Appointment | None:
     )
 
 
-def render_reminder(reminder: Reminder, *, clinic: Clinic | None = None) -> RenderedMessage:
-    """Return the texts for a reminder to a patient, or for a staff alert."""
+def render_reminder(
+    reminder: Reminder,
+    *,
+    clinic: Clinic | None = None,
+    course_sessions: list[Appointment] | None = None,
+    link: Callable[..., str] = links.link_url,
+) -> RenderedMessage:
+    """Return the texts the reminder's channel sends: the SMS text for a text message, else the
+    email subject, body and attachments (patient or staff).
+
+    `course_sessions` are the course's active visits ordered by start (read when not given);
+    `link(action, patient=..., appointment=...)` makes each link URL (dispatch passes a
+    `LinkBatch`, so only links a text shows are made).
+    """
     clinic = clinic or Clinic.load()
     appointment = reminder.appointment
     patient = reminder.patient
+    kind = reminder.kind
+    by_sms = reminder.channel == Reminder.Channel.SMS
     tz = patient_zone(patient, clinic)
     context = {
         "clinic_name": clinic.name,
         "clinic_phone": display_phone(clinic.phone) if clinic.phone else "the clinic",
         "first_name": patient.first_name,
         "when": local_when(appointment.starts_at, tz),
-        "visits_url": links.link_url("visits", patient=patient),
         "channel": reminder.channel,
     }
+    if kind != Reminder.Kind.STAFF_ALERT:
+        context["visits_url"] = link("visits", patient=patient)
     attachments: list[tuple[str, bytes, str]] = []
-    kind = reminder.kind
+    if kind in (Reminder.Kind.CONFIRMATION, Reminder.Kind.CHECK_IN) and course_sessions is None:
+        course_sessions = list(appointment.course.appointments.active().order_by("starts_at"))
     if kind == Reminder.Kind.CONFIRMATION:
-        sessions = list(
-            appointment.course.appointments.active()
-            .filter(starts_at__gte=appointment.starts_at)
-            .order_by("starts_at")
-        )
+        sessions = [s for s in course_sessions if s.starts_at >= appointment.starts_at]
         context["sessions"] = [local_when(s.starts_at, tz) for s in sessions]
         if reminder.channel == Reminder.Channel.EMAIL:
             attachments.append(("visits.ics", course_ics(sessions, clinic), "text/calendar"))
-    elif kind == Reminder.Kind.BEFORE_VISIT:
-        context["confirm_url"] = links.link_url("confirm", patient=patient, appointment=appointment)
-        context["cancel_url"] = links.link_url("cancel", patient=patient, appointment=appointment)
+    elif kind == Reminder.Kind.BEFORE_VISIT and not by_sms:
+        context["confirm_url"] = link("confirm", patient=patient, appointment=appointment)
+        context["cancel_url"] = link("cancel", patient=patient, appointment=appointment)
     elif kind == Reminder.Kind.CHECK_IN:
-        context["pain_url"] = links.link_url("pain", patient=patient, appointment=appointment)
-        following = next_visit(appointment)
+        context["pain_url"] = link("pain", patient=patient, appointment=appointment)
+        following = next_visit(appointment, course_sessions)
         context["next_when"] = local_when(following.starts_at, tz) if following else ""
     elif kind in questionnaires.KINDS:
         context.update(questionnaires.message_context(reminder, tz))
@@ -79,13 +105,13 @@ def render_reminder(reminder: Reminder, *, clinic: Clinic | None = None) -> Rend
         context["session_number"] = appointment.number
         context["patient_url"] = settings.SITE_URL + reverse("patient-detail", args=[patient.pk])
     if reminder.channel == Reminder.Channel.EMAIL:
-        context["unsubscribe_url"] = links.link_url("unsubscribe", patient=patient)
+        context["unsubscribe_url"] = link("unsubscribe", patient=patient)
+    if by_sms:
+        sms = " ".join(render_to_string(f"reminders/sms/{kind}.txt", context).split())
+        return RenderedMessage(subject="", body="", sms=sms)
     subject = render_to_string(f"reminders/emails/{kind}_subject.txt", context).strip()
     body = render_to_string(f"reminders/emails/{kind}.txt", context).strip() + "\n"
-    sms = ""
-    if kind != Reminder.Kind.STAFF_ALERT:
-        sms = " ".join(render_to_string(f"reminders/sms/{kind}.txt", context).split())
-    return RenderedMessage(subject=subject, body=body, sms=sms, attachments=attachments)
+    return RenderedMessage(subject=subject, body=body, sms="", attachments=attachments)
 
 
 def course_ics(sessions: list[Appointment], clinic: Clinic) -> bytes:

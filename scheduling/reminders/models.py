@@ -101,8 +101,8 @@ class PatientLink(models.Model):
     """One link sent to a patient: its URL carries `key` and an HMAC of it, nothing else.
 
     A row is created when a message is rendered and reused by later messages while it is unused
-    and fresh. Expired rows are refused and deleted the next time a link is made for the same
-    patient, so no scheduled cleanup is needed (see scheduling/reminders/links.py).
+    and fresh. Expired rows are refused, and deleted every hour by Celery beat
+    (see scheduling/reminders/links.py).
     """
 
     class Action(models.TextChoices):

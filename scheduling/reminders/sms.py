@@ -42,6 +42,10 @@ class TextMessage:
 
 
 class BaseBackend:
+    # Whether each send waits on a network provider: dispatch then overlaps the calls in
+    # threads (SMS_CONCURRENCY). A backend that only writes locally gains nothing from threads.
+    network = True
+
     def send(self, message: TextMessage) -> str:
         raise NotImplementedError
 
@@ -52,6 +56,8 @@ class FileBackend(BaseBackend):
     The file is opened with O_APPEND and written with one `write` call per line, so several worker
     processes can share it without interleaving lines.
     """
+
+    network = False
 
     def __init__(self, path: Path | str | None = None):
         self.directory = Path(path or settings.SMS_FILE_PATH)
@@ -84,6 +90,7 @@ class LocmemBackend(BaseBackend):
     """Keep sent messages in `LocmemBackend.outbox` (tests), like Django's locmem email."""
 
     outbox: list[TextMessage] = []
+    network = False
 
     def send(self, message: TextMessage) -> str:
         LocmemBackend.outbox.append(message)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from scheduling.reminders import dispatch
+from scheduling.reminders import dispatch, links
 
 
 @shared_task(ignore_result=True)
@@ -33,3 +33,8 @@ def send_reminders(reminder_ids: list[int]) -> None:
 @shared_task(ignore_result=True)
 def noop() -> None:
     """Do nothing: the benchmark's yardstick for Celery's own overhead."""
+
+
+@shared_task(ignore_result=True)
+def purge_expired_patient_links() -> int:
+    return links.purge_expired()

@@ -21,7 +21,12 @@ from clinic.models import Clinic, Practitioner
 from clinic.roles import CLINICAL_ROLES, Role, has_role
 from patients.models import Patient
 from scheduling import signals
-from scheduling.calendars import bookable_practitioners, course_rule, plan_request
+from scheduling.calendars import (
+    CATCH_UP_WEEKS,
+    bookable_practitioners,
+    course_rule,
+    plan_request,
+)
 from scheduling.models import Appointment, Condition, RedFlag, TreatmentCourse
 from scheduling.planner import (
     Plan,
@@ -39,9 +44,6 @@ from scheduling.services.errors import (
     Clash,
 )
 
-# A session a week cannot take (a closure, time off) is added after the course, at most this
-# many weeks later; past that the clinic must decide.
-CATCH_UP_WEEKS = 4
 BACK_TO_BACK = "back to back with another session of this patient"
 
 
@@ -75,6 +77,7 @@ def course_plan(
         sessions=sessions,
         per_week=per_week,
         today=today,
+        since=start_date,
     )
     try:
         return plan_course_with_catch_up(request, extra_weeks=CATCH_UP_WEEKS)
@@ -157,7 +160,8 @@ def course_book(
     planned: list[PlannedSession] = []
     try:
         with transaction.atomic():
-            request = _request(**arguments)
+            # Typed slots may lie before the start date; a plan never does.
+            request = _request(**arguments, since=None if slots else start_date)
             # Locked so two receptionists cannot both book a "first" course for the patient.
             Patient.objects.select_for_update().filter(pk=patient.pk).first()
             existing = active_course_of(patient)
@@ -295,7 +299,16 @@ def course_red_flag_review(
 
 
 def _request(
-    *, patient, practitioner, start_date, weekdays, preferred_time, sessions, per_week, today
+    *,
+    patient,
+    practitioner,
+    start_date,
+    weekdays,
+    preferred_time,
+    sessions,
+    per_week,
+    today,
+    since=None,
 ):
     clinic = Clinic.load()
     today = today or clinic.today()
@@ -316,6 +329,7 @@ def _request(
         rule=course_rule(sessions=sessions, per_week=per_week),
         weekdays=weekdays,
         preferred_time=preferred_time,
+        since=since,
     )
 
 

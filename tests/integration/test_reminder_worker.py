@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from scheduling.reminders.models import Reminder
@@ -88,8 +89,8 @@ def test_a_worker_killed_mid_batch_loses_none_and_repeats_none(workers, tmp_path
     workers("w2", env=slow)
     wait_until(lambda: settled(ids), timeout=90, what="all reminders settled after restart")
     flagged = assert_exactly_once(ids, tmp_path, allow_flagged=True)
-    # At most one send per pool process can be in flight at the kill; those are flagged.
-    assert flagged <= 2
+    # At most one chunk per pool process can be sending at the kill; those are flagged.
+    assert flagged <= 2 * settings.REMINDER_SENDING_CHUNK
     print(f"killed after {before_restart} sent; {flagged} flagged as outcome unknown")
 
 
@@ -163,9 +164,39 @@ def test_an_smtp_server_that_never_answers_holds_up_neither_texts_nor_recovery(w
     }
     # Clients gave up after EMAIL_TIMEOUT (2 s); none held on past the task's hard limit (6 s).
     # (Waits past the first can grow on a busy machine, as the worker's threads queue for CPU.)
-    assert len(waits) >= 10
+    # A chunk stops at its first hung send, leaving the rest for a later try: one hang a chunk.
+    assert len(waits) >= 4
     assert 1.8 <= waits[0] <= 3.0 and waits[-1] < 6, waits
     print(
         f"stale claims recovered after {recovered_after:.1f}s; {len(waits)} SMTP sends hung, "
         f"median wait {waits[len(waits) // 2]:.1f}s; {timed_out.count()} emails wait for a retry"
     )
+
+
+def test_a_kill_while_a_whole_chunk_is_with_the_provider_flags_each_row_and_repeats_none(
+    workers, tmp_path
+):
+    ids = seed_due_reminders(60)
+    chunk = 10
+    hanging = {
+        "SMS_BACKEND": "tests.integration.slow_sms.HangingFileBackend",
+        "REMINDER_SENDING_CHUNK": str(chunk),
+        "SMS_CONCURRENCY": str(chunk),
+    }
+    first = workers("w1", concurrency=1, env=hanging)
+    # The provider took the chunk's ten texts and never answered: all ten are "sending".
+    wait_until(lambda: sum(sms_sent(tmp_path).values()) == chunk, timeout=60, what="a chunk out")
+    sending = set(
+        Reminder.objects.filter(pk__in=ids, status="claimed", outcome_unknown=True).values_list(
+            "pk", flat=True
+        )
+    )
+    assert sending == set(sms_sent(tmp_path)) and len(sending) == chunk
+    first.kill()
+    workers("w2", concurrency=1, env={"REMINDER_SENDING_CHUNK": str(chunk)})
+    wait_until(lambda: settled(ids), timeout=90, what="all reminders settled after restart")
+    counts, sent, flagged = outcome(ids, tmp_path)
+    assert flagged == sending, "each row of the chunk is flagged for staff, and only those"
+    assert all(counts[pk] == 1 for pk in flagged), "a flagged reminder was sent again"
+    assert sent == set(ids) - sending
+    assert all(counts[pk] == 1 for pk in sent)

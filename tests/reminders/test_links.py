@@ -13,7 +13,7 @@ from django.test import Client
 
 from scheduling.models import Appointment
 from scheduling.records.models import PainReport
-from scheduling.reminders import links
+from scheduling.reminders import links, tasks
 from scheduling.reminders.models import PatientLink, Reminder
 from tests.reminders.conftest import at, without_questionnaire_messages
 
@@ -78,7 +78,7 @@ def test_rendering_again_reuses_the_link_until_it_is_used(client, session, patie
     assert PatientLink.objects.count() == 3
 
 
-def test_a_link_past_half_its_life_is_not_reused_and_expired_ones_are_deleted(
+def test_a_link_past_half_its_life_is_not_reused_and_expired_ones_are_purged(
     client, session, patient, settings
 ):
     settings.PATIENT_LINK_MAX_AGE_DAYS = 30
@@ -91,8 +91,11 @@ def test_a_link_past_half_its_life_is_not_reused_and_expired_ones_are_deleted(
         assert newer != old and client.get(old).status_code == 200
     with time_machine.travel(at(2027, 3, 1, 12), tick=False):
         assert client.get(old).status_code == 410
-        path("unsubscribe", patient)  # making a new link clears the patient's expired ones
+        path("unsubscribe", patient)  # making a link leaves the expired ones to the purge
+        assert PatientLink.objects.filter(key=key_of(old)).exists()
+        assert tasks.purge_expired_patient_links() == 1  # beat runs it every hour
         assert not PatientLink.objects.filter(key=key_of(old)).exists()
+        assert PatientLink.objects.filter(key=key_of(newer)).exists()
         # The signature shows the link was ours: it reads as expired, not as invalid.
         response = client.get(old)
         assert response.status_code == 410 and "expired" in response.content.decode()

@@ -791,3 +791,28 @@ def test_catching_up_stops_after_the_extra_weeks():
 
     assert len(plan.sessions) == 2
     assert len(plan.unfilled) >= 3
+
+
+def test_busy_times_given_as_epoch_seconds_block_like_intervals():
+    taken = Interval(at(date(2027, 3, 1), 10), at(date(2027, 3, 1), 11))
+    as_numbers = (taken.start.timestamp(), taken.end.timestamp())
+    plans = [
+        plan_course(
+            make_request(rooms=(RoomCalendar(id=1, busy=(b,)), RoomCalendar(id=2, busy=(b,))))
+        )
+        for b in (taken, as_numbers)
+    ]
+    assert plans[0] == plans[1]
+    assert plans[1].sessions[0].start == at(date(2027, 3, 1), 9)  # no room at 10:00
+
+
+def test_no_session_is_placed_after_the_days_the_calendars_cover():
+    # The first two weeks are closed: the catch-up would need weeks 5 and 6, but the busy times
+    # were loaded only up to the end of week 5.
+    request = make_request(
+        closures=((date(2027, 3, 1), date(2027, 3, 14)),), known_until=date(2027, 4, 4)
+    )
+    plan = plan_course_with_catch_up(request, extra_weeks=4)
+    assert max(local_dates(plan)) <= date(2027, 4, 4)
+    assert len(plan.sessions) == 6
+    assert any("too far past the course's weeks" in gap.reason for gap in plan.unfilled)

@@ -1,0 +1,67 @@
+"""The progress page reads a course's sessions, records and reports in a fixed number of
+queries, however many sessions the course has."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from scheduling.records.services import SessionValues, pain_report_create, session_record_create
+from tests.records.conftest import NY
+
+pytestmark = pytest.mark.django_db
+AFTER_EVERYTHING = datetime(2027, 7, 1, 12, tzinfo=NY)
+
+
+def recorded_course(make_course, patient, practitioner, sessions: int, start: datetime):
+    """Return a course whose every session is recorded, amended once, with a pain report."""
+    course = make_course(patient, practitioner, sessions=sessions, start=start)
+    for appointment in course.appointments.order_by("number"):
+        record = session_record_create(
+            appointment=appointment,
+            values=SessionValues(pain_before=7, pain_after=4, points="GB30, BL54", notes="Calm"),
+            by=practitioner.user,
+        )
+        record.amendments.create(
+            amended_by=practitioner.user,
+            pain_before=8,
+            pain_after=4,
+            adverse_event="none",
+            reason="Typo",
+        )
+        type(record).objects.filter(pk=record.pk).update(amended_at=AFTER_EVERYTHING)
+        pain_report_create(
+            patient=patient,
+            score=5,
+            source="link",
+            at=appointment.starts_at + timedelta(days=1),
+        )
+    return course
+
+
+def queries_for_progress(client, course) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(f"/courses/{course.pk}/progress/")
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_progress_page_of_24_sessions_takes_as_many_queries_as_of_8(
+    client_as, practitioner, patient, make_course, time_machine, django_assert_num_queries
+):
+    time_machine.move_to(AFTER_EVERYTHING, tick=False)
+    eight = recorded_course(
+        make_course, patient, practitioner, 8, datetime(2027, 1, 4, 10, tzinfo=NY)
+    )
+    twenty_four = recorded_course(
+        make_course, patient, practitioner, 24, datetime(2027, 2, 1, 10, tzinfo=NY)
+    )
+    client = client_as(practitioner.user)
+    for_eight = queries_for_progress(client, eight)
+    with django_assert_num_queries(for_eight):
+        response = client.get(f"/courses/{twenty_four.pk}/progress/")
+    page = response.content.decode()
+    assert page.count("GB30") >= 24 and page.count("Typo") == 24
