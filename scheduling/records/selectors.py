@@ -187,7 +187,7 @@ def course_page(course: TreatmentCourse) -> CoursePage:
         and q.status == Questionnaire.Status.ANSWERED
     ]
     hoos_jr = hoos_progress(answered, min_important_change=settings.HOOS_JR_MIN_IMPORTANT_CHANGE)
-    reviews = list(course.reviews.select_related("decided_by", "next_course"))
+    reviews = list(course.reviews.select_related("decided_by"))
     return CoursePage(
         sessions, points, amendments, progress, reports, questionnaires, hoos_jr, reviews
     )

@@ -15,8 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from clinic.audit import audit_log
@@ -220,6 +223,68 @@ class SessionRow:
     findings: str = ""
     amended: bool = False
     amendments: tuple[str, ...] = ()
+
+    @property
+    def html(self) -> str:
+        """Return the row's <tr>, escaped: one template variable per session instead of twenty
+        (the table was most of the page's template time)."""
+        edit = "btn-outline-secondary" if self.recorded else "btn-primary"
+        button = format_html(
+            '<a class="btn btn-sm {}" href="{}">{}</a>',
+            edit,
+            self.url,
+            "Edit" if self.recorded else "Record",
+        )
+        if not self.recorded:
+            cells = format_html(
+                '<td class="text-center text-muted">—</td><td class="text-center text-muted">—</td>'
+                '<td colspan="5" class="text-muted small">Not recorded</td>'
+                '<td class="no-print text-end">{}</td>',
+                button if self.status not in ("cancelled", "no_show") else "",
+            )
+        else:
+            adverse = (
+                format_html('<span class="text-danger">{}</span>', self.adverse_event)
+                + (format_html(": {}", self.adverse_event_note) if self.adverse_event_note else "")
+                if self.adverse_event
+                else "None"
+            )
+            amended = (
+                format_html(
+                    '<div><span class="badge text-bg-warning">Amended</span> {}</div>',
+                    format_html_join(
+                        "", '<span class="text-muted">{}</span>', ((a,) for a in self.amendments)
+                    ),
+                )
+                if self.amended
+                else ""
+            )
+            cells = format_html(
+                '<td class="text-center fw-semibold">{}</td>'
+                '<td class="text-center fw-semibold">{}</td>'
+                '<td class="small">{}</td><td class="small">{}</td><td class="small">{}</td>'
+                '<td class="small findings-cell">{}</td><td class="small notes-cell">{}{}</td>'
+                '<td class="no-print text-end">{}</td>',
+                self.pain_before,
+                self.pain_after,
+                self.points or "—",
+                self.techniques or "—",
+                adverse,
+                linebreaksbr(self.findings) if self.findings else "—",
+                linebreaksbr(self.notes) if self.notes else "—",
+                amended,
+                button,
+            )
+        return format_html(
+            '<tr{}><td>{}</td><td class="text-nowrap">{}</td>'
+            '<td><span class="badge text-bg-{} status-badge">{}</span></td>{}</tr>',
+            mark_safe(' class="text-muted"') if self.status == "cancelled" else "",
+            self.number,
+            self.when,
+            self.colour,
+            self.status_label,
+            cells,
+        )
 
 
 def _when(moment, tz) -> str:

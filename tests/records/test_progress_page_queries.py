@@ -65,3 +65,53 @@ def test_the_progress_page_of_24_sessions_takes_as_many_queries_as_of_8(
         response = client.get(f"/courses/{twenty_four.pk}/progress/")
     page = response.content.decode()
     assert page.count("GB30") >= 24 and page.count("Typo") == 24
+
+
+def test_the_session_table_prints_each_record_escaped_with_its_amendment(
+    client_as, practitioner, patient, make_course, time_machine
+):
+    time_machine.move_to(AFTER_EVERYTHING, tick=False)
+    course = make_course(
+        patient, practitioner, sessions=3, start=datetime(2027, 1, 4, 10, tzinfo=NY)
+    )
+    first, second, third = course.appointments.order_by("number")
+    record = session_record_create(
+        appointment=first,
+        values=SessionValues(
+            pain_before=7,
+            pain_after=4,
+            points="BL54, GB30",
+            techniques=["electro"],
+            notes="<b>sore</b>\nbetter by evening",
+            adverse_event="bruising",
+            adverse_event_note="left <hip>",
+            hip_side="left",
+            faber="positive",
+        ),
+        by=practitioner.user,
+    )
+    record.amendments.create(
+        amended_by=practitioner.user,
+        pain_before=8,
+        pain_after=4,
+        adverse_event="none",
+        reason="Typo",
+    )
+    type(record).objects.filter(pk=record.pk).update(amended_at=AFTER_EVERYTHING)
+    third.status = third.Status.CANCELLED
+    third.save(update_fields=["status"])
+
+    page = client_as(practitioner.user).get(f"/courses/{course.pk}/progress/").content.decode()
+    table = page[page.index('id="sessions"') : page.index("Reports between visits")]
+
+    assert "&lt;b&gt;sore&lt;/b&gt;<br>better by evening" in table
+    assert "<b>sore" not in table and "<hip>" not in table
+    assert "BL54, GB30" in table  # in the order typed
+    assert "Electro" in table and "Bruising" in table and "left &lt;hip&gt;" in table
+    assert "FABER" in table
+    assert 'badge text-bg-warning">Amended' in table and "(was 8→4): Typo" in table
+    rows = table.split("<tr")[2:]  # after the header row
+    assert len(rows) == 3
+    assert ">Edit</a>" in rows[0]
+    assert ">Record</a>" in rows[1] and f"/sessions/{second.pk}/record/" in rows[1]
+    assert 'class="text-muted"' in rows[2] and "Record</a>" not in rows[2]
