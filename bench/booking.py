@@ -1,15 +1,18 @@
 """Print the median time to plan and to book a course with 10,000 and 100,000 appointments.
 
 Run on PostgreSQL: `DATABASE_URL=postgres://postgres@127.0.0.1:5432/clinic .venv/bin/python
-bench/booking.py`. It creates (and afterwards drops) its own database `<name>_bench`, fills it
+bench/booking.py`. It creates (and afterwards drops) its own databases, fills each
 with non-overlapping appointments spread over two years for 20 practitioners in 20 rooms, and
-times `course_plan` and `course_book` for new patients inside that busy calendar. Prints, last,
-`plan 100k/10k: Q`, the plan median at 100,000 appointments over the one at 10,000.
+times `course_plan` and `course_book` for new patients inside that busy calendar. Each size has
+its own database (`<name>_bench_10000`, `<name>_bench_100000`) and process, and the two are timed
+side by side, run by run, so a burst of load elsewhere on the machine falls on both. Prints,
+last, `plan 100k/10k: Q`, the plan median at 100,000 appointments over the one at 10,000.
 """
 
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import statistics
 import sys
@@ -124,16 +127,34 @@ def timed(action) -> float:
     return time.perf_counter() - started
 
 
-def measure(practitioners, start_date: date, today: date) -> tuple[float, float]:
+def serve(size: int, url: str, conn) -> None:
+    """One calendar's process: set up a database of `size` appointments, say "ready", then
+    plan and book a course for each run number the parent sends; reply (plan s, book s)."""
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
+    import django
+
+    django.setup()
     from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.db import connection
 
     from patients.models import Patient
-    from scheduling.models import TreatmentCourse
     from scheduling.services import course_book, course_plan
 
+    call_command("migrate", verbosity=0)
+    clinic, practitioners, rooms = setup_clinic()
+    today = date.today()
+    start_date = today + timedelta(days=14 - today.weekday())
+    # The calendar is full from a week before the course, so planning wades through it.
+    fill(size, start_date - timedelta(days=7), practitioners, rooms, clinic.tz)
+    with connection.cursor() as cursor:
+        # VACUUM too: otherwise autovacuum wakes up for the rows just inserted and competes
+        # with the timed runs.
+        cursor.execute("VACUUM ANALYZE")
     by = User.objects.get_or_create(username="bench")[0]
-    plans, books = [], []
-    for run in range(RUNS):
+    conn.send("ready")
+    while (run := conn.recv()) is not None:
         patient = Patient.objects.create(
             first_name="Timed", last_name=str(run), preferred_channel="none"
         )
@@ -145,50 +166,51 @@ def measure(practitioners, start_date: date, today: date) -> tuple[float, float]
             "time": wall(18, 15),
             "today": today,
         }
-        plans.append(timed(partial(course_plan, **arguments)))
-        books.append(timed(partial(course_book, **arguments, condition="sciatica", by=by)))
-    # Take the timed courses off again, so the next size is planned into the same evenings:
-    # left in place, they would make every later plan search around them.
-    TreatmentCourse.objects.filter(patient__first_name="Timed").delete()
-    return statistics.median(plans), statistics.median(books)
+        plan = timed(partial(course_plan, **arguments))
+        book = timed(partial(course_book, **arguments, condition="sciatica", by=by))
+        conn.send((plan, book))
+    connection.close()
 
 
 def main() -> None:
     url, admin, name = bench_database_url()
-    recreate(admin, name)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "clinic.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
-
+    parsed = urlparse(url)
+    urls = {size: urlunparse(parsed._replace(path=f"/{name}_{size}")) for size in SIZES}
+    for size in SIZES:
+        recreate(admin, f"{name}_{size}")
+    context = multiprocessing.get_context("spawn")
+    pipes, workers = {}, []
     try:
-        call_command("migrate", verbosity=0)
-        clinic, practitioners, rooms = setup_clinic()
-        today = date.today()
-        start_date = today + timedelta(days=14 - today.weekday())
-        # The calendar is full from a week before the course, so planning wades through it.
-        first_day = start_date - timedelta(days=7)
+        for size in SIZES:
+            parent, child = context.Pipe()
+            worker = context.Process(target=serve, args=(size, urls[size], child))
+            worker.start()
+            pipes[size] = parent
+            workers.append(worker)
+        for size in SIZES:
+            if pipes[size].recv() != "ready":
+                raise RuntimeError(f"the {size:,} calendar did not start")
         print(f"PostgreSQL, {RUNS} runs each, course of 8 sessions (2 a week) for a new patient")
+        print("Both calendars are planned side by side: run by run, alternating which goes first.")
+        times = {size: [] for size in SIZES}
+        for run in range(RUNS):
+            for size in SIZES if run % 2 == 0 else reversed(SIZES):
+                pipes[size].send(run)
+                times[size].append(pipes[size].recv())
         print(f"{'appointments':>14} {'plan median':>12} {'book median':>12}")
         plans = {}
         for size in SIZES:
-            fill(size, first_day, practitioners, rooms, clinic.tz)
-            from django.db import connection
-
-            with connection.cursor() as cursor:
-                # VACUUM too: otherwise autovacuum wakes up for the rows just inserted and
-                # competes with the timed runs.
-                cursor.execute("VACUUM ANALYZE")
-            plan, book = measure(practitioners, start_date, today)
-            plans[size] = plan
-            print(f"{size:>14,} {plan * 1000:>10.1f}ms {book * 1000:>10.1f}ms")
+            plans[size] = statistics.median(plan for plan, _ in times[size])
+            book = statistics.median(book for _, book in times[size])
+            print(f"{size:>14,} {plans[size] * 1000:>10.1f}ms {book * 1000:>10.1f}ms")
         print(f"plan 100k/10k: {plans[100_000] / plans[10_000]:.2f}")
     finally:
-        connections.close_all()
-        recreate(admin, name, drop_only=True)
+        for pipe in pipes.values():
+            pipe.send(None)
+        for worker in workers:
+            worker.join(timeout=60)
+        for size in SIZES:
+            recreate(admin, f"{name}_{size}", drop_only=True)
 
 
 if __name__ == "__main__":
