@@ -374,17 +374,21 @@ def _blank_form(form_class, **arguments) -> str:
     return render_crispy_form(form)
 
 
-def _report_rows(reports, tz) -> list[tuple[str, int, str, str]]:
-    """Return (when, score, source, entered by) for each report, ready to print."""
-    return [
+def _report_rows(reports, tz) -> str:
+    """Return the reports table's rows (when, score, source, entered by), escaped, as one value."""
+    return format_html_join(
+        "",
+        '<tr><td>{}</td><td class="fw-semibold">{}/10</td><td>{}</td><td>{}</td></tr>',
         (
-            _when(report.reported_at, tz),
-            report.score,
-            report.get_source_display(),
-            _name(report.entered_by) if report.entered_by else "the patient, by link",
-        )
-        for report in reports
-    ]
+            (
+                _when(report.reported_at, tz),
+                report.score,
+                report.get_source_display(),
+                _name(report.entered_by) if report.entered_by else "the patient, by link",
+            )
+            for report in reports
+        ),
+    )
 
 
 _URL_SENTINEL = 987654321
