@@ -111,7 +111,7 @@ def test_a_patient_moves_a_visit_and_the_front_desk_sees_who_moved_it(
     old_confirm, old_cancel = path("confirm", patient, third), path("cancel", patient, third)
     response = client.post(url, {"start": NEW_TIME})
     assert response.status_code == 200
-    assert "Your visit is moved" in response.content.decode()
+    assert "Your visit has been moved" in response.content.decode()
     assert NEW_TIME_WORDS in response.content.decode()
     third.refresh_from_db()
     assert third.starts_at == at(2027, 3, 9, 15)
