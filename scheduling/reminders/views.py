@@ -37,7 +37,6 @@ from scheduling.reminders.models import Reminder
 from scheduling.schedule import needs_attention
 from scheduling.services import by_patient
 from scheduling.services.errors import BookingConflict, BookingError
-from scheduling.wording import when_label
 
 log = logging.getLogger(__name__)
 
@@ -202,8 +201,10 @@ def _move_days(target, options) -> list[dict]:
     tz = patient_zone(target.patient, Clinic.load())
     days: dict[str, list[dict]] = {}
     for option in options:
-        day, _comma, wall = when_label(option.start, tz).partition(", ")
-        days.setdefault(day, []).append({"value": option.start.isoformat(), "label": wall})
+        local = option.start.astimezone(tz)
+        days.setdefault(f"{local:%a} {local.day} {local:%b}", []).append(
+            {"value": option.start.isoformat(), "label": f"{local:%H:%M}"}
+        )
     return [{"label": day, "times": times} for day, times in days.items()]
 
 

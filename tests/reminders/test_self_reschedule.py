@@ -288,3 +288,18 @@ def test_inside_the_late_change_window_the_page_refuses_with_the_clinic_phone(
         assert "(212) 555-0100" in response.content.decode()
         assert state(third) == before
         assert not link_used(url) and moves_audited() == 0
+
+
+@time_machine.travel(at(2027, 2, 20, 12), tick=False)
+def test_with_no_time_free_the_page_asks_the_patient_to_call(client, course, patient):
+    second = course.appointments.get(number=2)  # Thursday 4 March, session 1 on Monday 1
+    course.per_week = 1  # once a week: session 1's week is full and session 3 is on Monday 8
+    course.save()
+    url = path("move", patient, second)
+    text = client.get(url).content.decode()
+    assert "no free time to move this visit" in text and "(212) 555-0100" in text
+    assert 'name="start"' not in text
+    before = state(second)
+    response = client.post(url, {"start": "2027-03-03T15:00:00+00:00"})
+    assert response.status_code == 400
+    assert state(second) == before and not link_used(url)
