@@ -9,11 +9,13 @@ two days before session 4 on Thursday 11).
 from __future__ import annotations
 
 import re
-from datetime import time
+import threading
+from datetime import time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
@@ -303,3 +305,36 @@ def test_with_no_time_free_the_page_asks_the_patient_to_call(client, course, pat
     response = client.post(url, {"start": "2027-03-03T15:00:00+00:00"})
     assert response.status_code == 400
     assert state(second) == before and not link_used(url)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_move_link_submitted_twice_at_once_moves_the_visit_once(course, patient):
+    third = course.appointments.get(number=3)
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def submit(url, start):
+        try:
+            barrier.wait(timeout=30)
+            response = Client().post(url, {"start": start})
+            with lock:
+                statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    with time_machine.travel(at(2027, 2, 20, 12), tick=False):
+        url = path("move", patient, third)
+        times = [NEW_TIME, "2027-03-09T21:00:00+00:00"]  # Tuesday 15:00 and 16:00
+        threads = [threading.Thread(target=submit, args=(url, start)) for start in times]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    assert sorted(statuses) == [200, 410]
+    third.refresh_from_db()
+    assert third.starts_at in (at(2027, 3, 9, 15), at(2027, 3, 9, 16))
+    assert moves_audited() == 1
+    [reminder] = third.reminders.filter(kind="before_visit")
+    assert reminder.due_at == third.starts_at - timedelta(hours=24)
