@@ -288,6 +288,7 @@ QUIET_HOURS_START = env_hhmm("QUIET_HOURS_START", "21:00")
 QUIET_HOURS_END = env_hhmm("QUIET_HOURS_END", "08:00")
 SMS_MAX_PER_DAY = env_int("SMS_MAX_PER_DAY", 1, minimum=1)
 SMS_MAX_PER_WEEK = env_int("SMS_MAX_PER_WEEK", 3, minimum=1)
+# A link cancels or moves a visit only this far ahead, and moves it only to a time this far ahead.
 LATE_CANCEL_HOURS = env_int("LATE_CANCEL_HOURS", 24)
 # The front desk can check a patient in from this many minutes before the session starts.
 CHECK_IN_OPENS_MINUTES = env_int("CHECK_IN_OPENS_MINUTES", 60, minimum=0)

@@ -1,4 +1,4 @@
-"""Short patient links: confirm or cancel a visit, report pain, answer the hip questionnaire,
+"""Short patient links: confirm, cancel or move a visit, report pain, answer the hip questionnaire,
 unsubscribe, see one's visits.
 
 A link is `/p/<action>/<key>.<signature>/`, about 63 characters with a typical SITE_URL, so a
@@ -42,7 +42,7 @@ from scheduling.records.models import Questionnaire
 from scheduling.reminders.models import PatientLink
 
 ACTIONS = tuple(PatientLink.Action.values)
-APPOINTMENT_ACTIONS = ("confirm", "cancel", "pain")
+APPOINTMENT_ACTIONS = ("confirm", "cancel", "move", "pain")
 MULTI_USE_ACTIONS = ("visits",)
 QUESTIONNAIRE_ACTIONS = ("hoos",)
 SIGNATURE_LENGTH = 12  # 72 bits: on top of the 72-bit random key, far beyond online guessing
@@ -50,6 +50,7 @@ SIGNATURE_LENGTH = 12  # 72 bits: on top of the 72-bit random key, far beyond on
 ACTIONABLE_STATUSES = {
     "confirm": (Appointment.Status.BOOKED,),
     "cancel": Appointment.UPCOMING_STATUSES,
+    "move": Appointment.UPCOMING_STATUSES,
 }
 
 

@@ -93,6 +93,7 @@ def render_reminder(
             attachments.append(("visits.ics", course_ics(sessions, clinic), "text/calendar"))
     elif kind == Reminder.Kind.BEFORE_VISIT and not by_sms:
         context["confirm_url"] = link("confirm", patient=patient, appointment=appointment)
+        context["move_url"] = link("move", patient=patient, appointment=appointment)
         context["cancel_url"] = link("cancel", patient=patient, appointment=appointment)
     elif kind == Reminder.Kind.CHECK_IN:
         context["pain_url"] = link("pain", patient=patient, appointment=appointment)

@@ -108,6 +108,7 @@ class PatientLink(models.Model):
     class Action(models.TextChoices):
         CONFIRM = "confirm", "Confirm a visit"
         CANCEL = "cancel", "Cancel a visit"
+        MOVE = "move", "Move a visit"
         PAIN = "pain", "Report pain"
         UNSUBSCRIBE = "unsubscribe", "Stop emails"
         VISITS = "visits", "See upcoming visits"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("hooks/sms/inbound/", views.sms_inbound, name="sms-inbound"),
     path("p/confirm/<str:token>/", views.confirm, name="link-confirm"),
     path("p/cancel/<str:token>/", views.cancel, name="link-cancel"),
+    path("p/move/<str:token>/", views.move, name="link-move"),
     path("p/pain/<str:token>/", views.pain, name="link-pain"),
     path("p/hoos/<str:token>/", views.hoos, name="link-hoos"),
     path("p/unsubscribe/<str:token>/", views.unsubscribe, name="link-unsubscribe"),

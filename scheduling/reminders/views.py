@@ -1,5 +1,6 @@
 """Reminder pages: the staff's Messages page, the inbound-SMS webhook, and the pages patients
-open from a message.
+open from a message (confirm, cancel or move a visit, report pain, answer a questionnaire,
+unsubscribe, see their visits).
 
 Patient pages: GET shows, POST acts once; a bad link changes nothing. Each POST runs its service
 inside `links.claim`, which marks the link used in the same transaction: an action that fails
@@ -9,6 +10,7 @@ inside `links.claim`, which marks the link used in the same transaction: an acti
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,8 +35,8 @@ from scheduling.records.services import pain_report_create, questionnaire_answer
 from scheduling.reminders import links, services
 from scheduling.reminders.models import Reminder
 from scheduling.schedule import needs_attention
-from scheduling.services import appointments as visit_services
-from scheduling.services.errors import BookingError
+from scheduling.services import by_patient
+from scheduling.services.errors import BookingConflict, BookingError
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +166,7 @@ def confirm(request, token: str):
     if request.method == "POST":
         try:
             with links.claim(target):
-                visit_services.visit_confirm_by_patient(appointment=target.appointment)
+                by_patient.visit_confirm_by_patient(appointment=target.appointment)
         except (links.LinkError, ValueError):
             return _refused(request, "used")
         return _page(request, "reminders/links/done.html", {**context, "done": "confirmed"})
@@ -176,21 +178,74 @@ def cancel(request, token: str):
     target, refused = _target(request, "cancel", token)
     if refused:
         return refused
-    context = {**_visit(target), "allowed": visit_services.cancel_allowed(target.appointment)}
+    context = {**_visit(target), "allowed": by_patient.cancel_allowed(target.appointment)}
     if request.method == "POST":
         if not context["allowed"]:
             return _page(request, "reminders/links/cancel.html", context, status=409)
         try:
             with links.claim(target):
-                visit_services.visit_cancel_by_patient(appointment=target.appointment)
+                by_patient.visit_cancel_by_patient(appointment=target.appointment)
         except links.LinkError:
             return _refused(request, "used")
-        except (visit_services.LateCancel, BookingError):
+        except (by_patient.LateChange, BookingError):
             return _page(
                 request, "reminders/links/cancel.html", {**context, "allowed": False}, status=409
             )
         return _page(request, "reminders/links/done.html", {**context, "done": "cancelled"})
     return _page(request, "reminders/links/cancel.html", context)
+
+
+def _move_days(target, options) -> list[dict]:
+    """Group the times offered by day, in the patient's zone: [{"label": "Thu 10 Dec",
+    "times": [{"value": <the start, as posted back>, "label": "10:00"}]}]."""
+    tz = patient_zone(target.patient, Clinic.load())
+    days: dict[str, list[dict]] = {}
+    for option in options:
+        local = option.start.astimezone(tz)
+        days.setdefault(f"{local:%a} {local.day} {local:%b}", []).append(
+            {"value": option.start.isoformat(), "label": f"{local:%H:%M}"}
+        )
+    return [{"label": day, "times": times} for day, times in days.items()]
+
+
+def _posted_start(raw: str) -> datetime | None:
+    try:
+        start = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+    return start if start.utcoffset() is not None else None
+
+
+@patient_link
+def move(request, token: str):
+    """Offer the times the visit may move to, grouped by day; POST moves it to the one picked.
+    Inside the late-change window the page only asks the patient to call."""
+    target, refused = _target(request, "move", token)
+    if refused:
+        return refused
+    visit = target.appointment
+    context = {**_visit(target), "allowed": by_patient.cancel_allowed(visit)}
+    status = 409 if request.method == "POST" and not context["allowed"] else 200
+    if request.method == "POST" and context["allowed"]:
+        start = _posted_start(request.POST.get("start", ""))
+        try:
+            with links.claim(target):
+                moved = by_patient.visit_move_by_patient(appointment=visit, start=start)
+        except links.LinkError:
+            return _refused(request, "used")
+        except by_patient.LateChange:
+            context["allowed"], status = False, 409
+        except BookingError:
+            context["error"], status = by_patient.NOT_OFFERED, 400
+        except BookingConflict:
+            context["error"], status = "Someone has just taken that time. Choose another.", 409
+        else:
+            tz = patient_zone(target.patient, Clinic.load())
+            context["when"] = local_when(moved.starts_at, tz)
+            return _page(request, "reminders/links/done.html", {**context, "done": "moved"})
+    if context["allowed"]:
+        context["days"] = _move_days(target, by_patient.move_times(visit))
+    return _page(request, "reminders/links/move.html", context, status=status)
 
 
 @patient_link
@@ -300,6 +355,7 @@ def visits(request, token: str):
             "when": local_when(visit.starts_at, tz),
             "confirmed": visit.status == Appointment.Status.CONFIRMED,
             "confirm_url": links.link_url("confirm", patient=target.patient, appointment=visit),
+            "move_url": links.link_url("move", patient=target.patient, appointment=visit),
             "cancel_url": links.link_url("cancel", patient=target.patient, appointment=visit),
         }
         for visit in upcoming

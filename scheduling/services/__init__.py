@@ -9,6 +9,7 @@ from scheduling.services.appointments import (
     appointment_rebook,
     appointment_reschedule,
     makeup_slots,
+    move_options,
 )
 from scheduling.services.courses import (
     course_book,
@@ -34,4 +35,5 @@ __all__ = [
     "course_plan",
     "course_red_flag_review",
     "makeup_slots",
+    "move_options",
 ]

@@ -1,5 +1,5 @@
-"""Change one session: move it, cancel it (with make-up proposals), check in, mark a no-show,
-and what a patient does to a visit through a link (confirm it, cancel it).
+"""Change one session: move it (and the times it may move to), cancel it (with make-up
+proposals), check in, mark a no-show. What a patient does through a link is in `by_patient`.
 
 Each change and its reminders commit together; the row is locked first so two receptionists
 acting on the same session at once cannot both win.
@@ -28,10 +28,20 @@ from scheduling.services.errors import (
 )
 
 MAKEUP_PROPOSALS = 3
+# The times a visit may move to are looked for from the Monday of its week, this many days on:
+# its own week and the next, as far as the course's weekly rule lets a session go anyway.
+MOVE_OPTION_DAYS = 14
+# Offered times lie on this grid from each opening: enough choice to read on a phone.
+MOVE_OPTION_STEP_MINUTES = 30
 
 
-def appointment_reschedule(*, appointment: Appointment, start: datetime, by) -> Appointment:
-    """Move a session to `start`, keeping the course's per-week and gap rules; return it."""
+def appointment_reschedule(
+    *, appointment: Appointment, start: datetime, by, source: str = ""
+) -> Appointment:
+    """Move a session to `start`, keeping the course's per-week and gap rules; return it.
+
+    `source` names who moved it when that is not a staff member (`by` is then None), e.g.
+    "the patient by link": the audit entry says so."""
     if start.utcoffset() is None:
         raise BookingError({"start": ["Give the time with its UTC offset."]})
     try:
@@ -43,7 +53,8 @@ def appointment_reschedule(*, appointment: Appointment, start: datetime, by) -> 
             appointment.room_id = session.room_id
             appointment.set_status(Appointment.Status.BOOKED, by=by)
             appointment.save()
-            audit_log(user=by, action="change", obj=appointment, detail="rescheduled")
+            detail = f"rescheduled by {source}" if source else "rescheduled"
+            audit_log(user=by, action="change", obj=appointment, detail=detail)
             signals.appointment_moved.send(Appointment, appointment=appointment)
     except IntegrityError:
         raise BookingConflict(
@@ -165,6 +176,51 @@ def makeup_slots(appointment: Appointment, *, today: date | None = None) -> list
         if len(proposals) == MAKEUP_PROPOSALS:
             break
     return proposals
+
+
+def move_options(
+    appointment: Appointment, *, not_before: datetime | None = None
+) -> list[PlannedSession]:
+    """Return the times an upcoming session could move to, earliest first.
+
+    Every MOVE_OPTION_STEP_MINUTES within opening hours, from the Monday of the session's week
+    for MOVE_OPTION_DAYS days, after `not_before` (by default now): each is checked exactly as
+    `appointment_reschedule` checks a move (the course's weekly rule, gap and order, clashes,
+    opening and working hours, closures and time off, the same practitioner), so a time listed
+    here is one the move accepts, unless it is taken meanwhile.
+    """
+    clinic = Clinic.load()
+    tz = clinic.tz
+    not_before = not_before or timezone.now()
+    local = appointment.starts_at.astimezone(tz)
+    monday = local.date() - timedelta(days=local.weekday())
+    days = [monday + timedelta(days=n) for n in range(MOVE_OPTION_DAYS)]
+    request, others = _course_context(appointment, clinic.today(), days[-1])
+    length = appointment.ends_at - appointment.starts_at
+    options: list[PlannedSession] = []
+    for day in days:
+        for candidate in _grid(day, request.opening_hours.get(day.weekday(), []), length, tz):
+            if candidate <= not_before or candidate == appointment.starts_at:
+                continue
+            if candidate > timezone.now() + BOOKING_HORIZON:
+                return options
+            session, problems = _try(request, others, appointment.number, candidate)
+            if session is not None and not problems:
+                options.append(session)
+    return options
+
+
+def _grid(day: date, windows, length: timedelta, tz) -> list[datetime]:
+    """Return the starts on `day` every MOVE_OPTION_STEP_MINUTES from each opening that leave
+    room for a visit of `length` before closing (local wall times, in `tz`)."""
+    step = timedelta(minutes=MOVE_OPTION_STEP_MINUTES)
+    starts = []
+    for opens, closes in sorted(windows):
+        moment = datetime.combine(day, opens)
+        while moment + length <= datetime.combine(day, closes):
+            starts.append(moment.replace(tzinfo=tz))
+            moment += step
+    return starts
 
 
 def _locked(appointment: Appointment, allowed: tuple, verb: str) -> Appointment:
@@ -301,39 +357,3 @@ def _times_near(day: date, wall, tz) -> list[datetime]:
         if moment.date() == day:
             candidates.append(moment.replace(tzinfo=tz))
     return candidates
-
-
-# -- what patients do through links ---------------------------------------------------------------
-
-
-class LateCancel(Exception):
-    """Too close to the visit to cancel by link: the patient should call."""
-
-
-def visit_confirm_by_patient(*, appointment: Appointment) -> Appointment:
-    """Mark a booked visit confirmed by the patient; a visit no longer booked is left alone."""
-    with transaction.atomic():
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
-        if (
-            appointment.status != Appointment.Status.BOOKED
-            or appointment.starts_at <= timezone.now()
-        ):
-            raise ValueError("This visit can no longer be confirmed.")
-        appointment.set_status(Appointment.Status.CONFIRMED, by=None)
-        appointment.save(update_fields=["status", "changed_by", "changed_at"])
-    return appointment
-
-
-def cancel_allowed(appointment: Appointment, now: datetime | None = None) -> bool:
-    """Return True if the visit is far enough away (LATE_CANCEL_HOURS) to cancel by link."""
-    now = now or timezone.now()
-    return appointment.starts_at - now >= timedelta(hours=settings.LATE_CANCEL_HOURS)
-
-
-def visit_cancel_by_patient(*, appointment: Appointment) -> Appointment:
-    """Cancel an upcoming visit for the patient, outside the late-cancel window."""
-    if not cancel_allowed(appointment):
-        raise LateCancel()
-    appointment_cancel(appointment=appointment, by=None, reason="Cancelled by the patient by link")
-    appointment.refresh_from_db()
-    return appointment

@@ -267,8 +267,8 @@ def test_visits_page_lists_upcoming_visits_in_local_time_and_can_be_opened_again
     assert client.post(url).status_code == 405
     assert "sciatica" not in text.lower()
     assert sorted((a.pk, *state(a)) for a in course.appointments.all()) == before
-    # Its confirm and cancel buttons are reused, not made afresh on every visit to the page.
-    assert PatientLink.objects.count() == 1 + 2 * 8
+    # Its confirm, move and cancel buttons are reused, not made afresh on every visit to the page.
+    assert PatientLink.objects.count() == 1 + 3 * 8
 
 
 @pytest.mark.postgres

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django import template
 
+from clinic.models import AuditEntry
+from scheduling.models import Appointment
 from scheduling.reminders.models import Reminder
+from scheduling.services.by_patient import PATIENT_BY_LINK
 
 register = template.Library()
 
@@ -36,9 +39,32 @@ def reminder_label(reminder: Reminder) -> str:
 
 @register.inclusion_tag("reminders/_patient_log.html", takes_context=True)
 def patient_message_log(context, patient, limit: int = 30):
-    """Render the patient's messages, newest first, with their consent state."""
+    """Render the patient's messages, newest first, with their consent state and the visits
+    they moved themselves by link (whose reminders moved with them)."""
     rows = list(patient.reminders.select_related("appointment").order_by("-due_at", "-pk")[:limit])
-    return {"patient": patient, "reminders": rows, "clinic": context.get("clinic")}
+    return {
+        "patient": patient,
+        "reminders": rows,
+        "moves": patient_moves(patient, limit),
+        "clinic": context.get("clinic"),
+    }
+
+
+def patient_moves(patient, limit: int) -> list[dict]:
+    """Return the patient's own moves by link, newest first: {"at", "number"} for each."""
+    entries = list(
+        AuditEntry.objects.filter(
+            patient_id=patient.pk,
+            object_type=Appointment._meta.label_lower,
+            detail=f"rescheduled by {PATIENT_BY_LINK}",
+        ).values_list("at", "object_id")[:limit]
+    )
+    numbers = dict(
+        Appointment.objects.filter(pk__in={int(pk) for _at, pk in entries}).values_list(
+            "pk", "number"
+        )
+    )
+    return [{"at": at, "number": numbers.get(int(pk))} for at, pk in entries]
 
 
 @register.simple_tag
