@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic.audit import audit_log
-from clinic.models import Clinic
+from clinic.models import Clinic, Practitioner
 from scheduling import signals
 from scheduling.calendars import course_rule, plan_request
 from scheduling.models import Appointment, TreatmentCourse
@@ -30,13 +30,21 @@ from scheduling.services.errors import (
 MAKEUP_PROPOSALS = 3
 
 
-def appointment_reschedule(*, appointment: Appointment, start: datetime, by) -> Appointment:
-    """Move a session to `start`, keeping the course's per-week and gap rules; return it."""
+def appointment_reschedule(
+    *, appointment: Appointment, start: datetime, by, practitioner: Practitioner | None = None
+) -> Appointment:
+    """Move a session to `start`, keeping the course's per-week and gap rules; return it.
+
+    With `practitioner`, the session moves to them (a colleague covering): their working hours,
+    time off and bookings decide, the course's rules stay the same.
+    """
     if start.utcoffset() is None:
         raise BookingError({"start": ["Give the time with its UTC offset."]})
     try:
         with transaction.atomic():
             appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "moved")
+            if practitioner is not None:
+                appointment.practitioner = practitioner
             session = _place_in_course(appointment, start)
             length = appointment.ends_at - appointment.starts_at  # a move keeps its length
             appointment.starts_at, appointment.ends_at = session.start, session.start + length
@@ -194,7 +202,8 @@ def _course_context(appointment: Appointment, today: date, around: date | None =
     last = max(appointment.starts_at.astimezone(tz).date(), around or today)
     request = plan_request(
         patient=appointment.patient,
-        practitioners=[course.practitioner],
+        # The session's own practitioner: the course's, unless it is being moved to a colleague.
+        practitioners=[appointment.practitioner],
         start_date=max(first, today),
         today=today,
         rule=course_rule(
