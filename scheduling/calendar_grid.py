@@ -225,8 +225,10 @@ def week_calendar(
     days: int,
     clinic: Clinic,
     now: datetime | None = None,
+    movable: bool = False,
 ) -> CalendarGrid:
-    """Return the visits of one practitioner or one room, day by day, placed by time."""
+    """Return the visits of one practitioner or one room, day by day, placed by time; with
+    `movable`, upcoming visits can be dragged to another day or time."""
     tz = clinic.tz
     start = datetime.combine(first_day, time(), tzinfo=tz)
     end = datetime.combine(first_day + timedelta(days=days), time(), tzinfo=tz)
@@ -263,7 +265,8 @@ def week_calendar(
             continue
         column = CalendarColumn(key=day.isoformat(), label=f"{day:%a %b} {day.day}", day=day)
         for row in visits:
-            column.events.append(_event(row, tz, window, labels, f"{head}{row[1]}{tail}"))
+            url = f"{head}{row[1]}{tail}"
+            column.events.append(_event(row, tz, window, labels, url, url, movable))
         column.shades = _shades(
             day, window, tz, closures, away.get(practitioner.pk, []) if practitioner else [],
             working.get(day.weekday(), []) if working is not None else None,
@@ -330,18 +333,17 @@ def day_calendar(
         for p in staff
     }
     for row in rows:
-        event = _event(
-            row, tz, window, labels, f"{visit_url}visit={row[0]}", course=f"{head}{row[1]}{tail}"
-        )
+        url, course = f"{visit_url}visit={row[0]}", f"{head}{row[1]}{tail}"
+        event = _event(row, tz, window, labels, url, course, movable=True)
         columns[row[3]].events.append(event)
     for pk, column in columns.items():
         column.shades = _shades(day, window, tz, closures, away.get(pk, []), working[pk], opening)
-        column.slots = _free_slots(day, window, column, f"{slot_url}practitioner={pk}&slot=")
+        column.slots = _free_slots(day, window, column, f"{slot_url}for={pk}&slot=")
         column.now_row = _now_row(today, day, window)
     return CalendarGrid(columns=list(columns.values()), window=window)
 
 
-def _event(row, tz, window: Window, labels, url: str, course: str = "") -> CalendarEvent:
+def _event(row, tz, window, labels, url: str, course: str, movable: bool) -> CalendarEvent:
     (
         pk,
         _course,
@@ -374,7 +376,7 @@ def _event(row, tz, window: Window, labels, url: str, course: str = "") -> Calen
         start_value=f"{local_start:%Y-%m-%dT%H:%M}",
         practitioner_id=practitioner_id,
         course_url=course,
-        draggable=bool(course) and status in Appointment.UPCOMING_STATUSES,
+        draggable=movable and status in Appointment.UPCOMING_STATUSES,
     )
 
 

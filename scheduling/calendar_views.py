@@ -45,11 +45,14 @@ def calendar_week(request):
         days=7,
         clinic=clinic,
         now=timezone.now(),
+        movable=has_role(request.user, *FRONT_DESK_ROLES),
     )
     return render(
         request,
         "scheduling/calendar.html",
         {
+            "here": request.get_full_path(),
+            "move_url": _action_urls(0)["move"],
             "grid": grid,
             "scope": "week",
             "day": day,

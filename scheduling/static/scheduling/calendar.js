@@ -16,8 +16,12 @@
     }
   });
 
+  if (!board) return;
   const dayView = document.getElementById("day-view");
-  if (!board || !dayView || !window.bootstrap) return;
+  if (dayView && window.bootstrap) panels();
+  drag();
+
+  function panels() {
   const visitPanel = document.getElementById("visit-panel");
   const slotPanel = document.getElementById("slot-panel");
   const fill = (panel, field, text) => {
@@ -78,9 +82,14 @@
     }
   });
 
-  // Drag a visit to another time or practitioner: the drop posts the same move as the panel.
+  }
+
+  // Drag a visit to another time, day or practitioner: the drop posts the same move as the
+  // panel's form.
+  function drag() {
   const mover = document.getElementById("drag-move");
   if (!mover) return;
+  const forId = (form, id) => { form.action = form.dataset.action.replace("/0/", `/${id}/`); };
   const firstMinute = Number(board.dataset.firstMinute);
   const clock = (minute) =>
     `${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}`;
@@ -120,4 +129,5 @@
       column.dataset.practitioner === from.dataset.practitioner ? "" : column.dataset.practitioner;
     mover.submit();
   });
+  }
 })();
