@@ -125,6 +125,11 @@ def calendar_day(request):
         context["visit_urls"] = _action_urls(context["selected_visit"].id)
     if "selected_slot" in context:
         slot = context["selected_slot"]
+        context["makeups_here"] = [
+            missed
+            for missed in context.get("awaiting_makeup", [])
+            if missed.practitioner_id == context["selected_column"].practitioner_id
+        ]
         context["slot_query"] = urlencode(
             {
                 "practitioner": context["selected_column"].practitioner_id,

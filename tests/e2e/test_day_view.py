@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from clinic.management.commands.seed_demo import DEMO_PASSWORD
 from clinic.models import Clinic, Practitioner
@@ -203,6 +204,8 @@ def demo(db):
 def test_day_view_of_the_demo_day_at_desktop_and_phone_sizes(browser, live_server, demo):
     context = browser.new_context(viewport=DESKTOP, locale="en-US")
     page = context.new_page()
+    errors = []  # a CSP refusal (an inline script or style) shows as a console error
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Username").fill("reception")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
@@ -221,6 +224,22 @@ def test_day_view_of_the_demo_day_at_desktop_and_phone_sizes(browser, live_serve
         "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
     )
     page.screenshot(path=str(shots() / "day-view-phone.png"), full_page=True)
+
+    # The side panels open in the page (JavaScript on): a visit, then a free slot.
+    page.set_viewport_size(DESKTOP)
+    page.locator("#calendar .cal-event").first.click()
+    panel = page.locator("#visit-panel")
+    panel.get_by_role("link", name="Open course").wait_for()
+    assert panel.get_by_role("heading").inner_text() != ""
+    expect(panel).to_be_in_viewport(ratio=1)  # slid fully in
+    page.screenshot(path=str(shots() / "day-view-visit-panel.png"))
+    panel.get_by_role("link", name="Close").click()
+    page.locator("#calendar .cal-slot").last.click()
+    page.locator("#slot-panel").get_by_role("link", name="Book a single visit").wait_for()
+    expect(page.locator("#slot-panel")).to_be_in_viewport(ratio=1)
+    expect(panel).not_to_be_visible()
+    page.screenshot(path=str(shots() / "day-view-slot-panel.png"))
+    assert errors == []
     context.close()
 
 

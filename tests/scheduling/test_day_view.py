@@ -182,3 +182,33 @@ def test_a_move_to_another_practitioner_follows_their_calendar_and_moves_the_rem
     assert visit.starts_at == datetime(2027, 3, 4, 11, tzinfo=NY)
     moved = Reminder.objects.get(appointment=visit, kind="before_visit", status="pending")
     assert moved.due_at == reminder.due_at + timedelta(hours=1)
+
+
+def test_a_free_slot_offers_a_make_up_for_the_practitioners_cancelled_session(
+    client_as, receptionist, practitioner, booking_day, book
+):
+    cancelled = book().appointments.get(number=2)
+    cancelled.status = Appointment.Status.CANCELLED
+    cancelled.save()
+    client = client_as(receptionist)
+    params = {"date": "2027-03-05", "for": practitioner.pk, "slot": "2027-03-05T10:00"}
+    html = client.get("/calendar/day/", params).content.decode()
+    action = f"/appointments/{cancelled.pk}/makeup/"
+    assert f'action="{action}"' in html and 'value="2027-03-05T10:00"' in html
+    assert "time=10%3A00" in html and f"practitioner={practitioner.pk}" in html
+
+    back = "/calendar/day/?date=2027-03-05"
+    response = client.post(action, {"start": "2027-03-05T10:00", "next": back})
+    assert response.url == back
+    makeup = Appointment.objects.get(course=cancelled.course, number=2, status="booked")
+    assert makeup.starts_at == datetime(2027, 3, 5, 10, tzinfo=NY)
+
+
+def test_the_now_line_sits_on_todays_columns_only(booking_day, practitioner):
+    from scheduling.calendar_grid import day_calendar
+
+    now = datetime(2027, 2, 15, 12, 10, tzinfo=NY)
+    today = day_calendar(day=date(2027, 2, 15), clinic=Clinic.load(), now=now)
+    assert [c.now_row for c in today.columns] == [39]  # 12:10 is 3h10 after 09:00
+    tomorrow = day_calendar(day=date(2027, 2, 16), clinic=Clinic.load(), now=now)
+    assert [c.now_row for c in tomorrow.columns] == [None]

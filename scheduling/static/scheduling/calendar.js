@@ -74,10 +74,13 @@
         const extra = link.dataset.book === "single" ? "&sessions=1&per_week=1" : "";
         link.href = `${link.pathname}?${query}${extra}`;
       }
+      let here = 0;
       for (const item of slotPanel.querySelectorAll("#makeups li[data-practitioner]")) {
         item.hidden = item.dataset.practitioner !== practitioner;
         item.querySelector("[data-slot-value]").value = slot.dataset.slot;
+        if (!item.hidden) here += 1;
       }
+      slotPanel.querySelector("#makeups [data-none]").hidden = here > 0;
       bootstrap.Offcanvas.getOrCreateInstance(slotPanel).show();
     }
   });
