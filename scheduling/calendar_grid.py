@@ -287,13 +287,15 @@ def day_calendar(
     show_cancelled: bool = True,
     visit_url: str = "?",
     slot_url: str = "?",
+    movable: bool = True,
 ) -> CalendarGrid:
     """Return the day with a column per practitioner working it (or with a visit on it), each
     visit placed by time; only one room's visits when `room` is given, only one practitioner's
     when `practitioner` is.
 
     `visit_url` and `slot_url` start the links a click follows (the page's own query string);
-    the visit's id, or the slot's practitioner and time, is added to them.
+    the visit's id, or the slot's practitioner and time, is added to them. With `movable`,
+    upcoming visits can be dragged.
     """
     tz = clinic.tz
     start = datetime.combine(day, time(), tzinfo=tz)
@@ -334,7 +336,7 @@ def day_calendar(
     }
     for row in rows:
         url, course = f"{visit_url}visit={row[0]}", f"{head}{row[1]}{tail}"
-        event = _event(row, tz, window, labels, url, course, movable=True)
+        event = _event(row, tz, window, labels, url, course, movable)
         columns[row[3]].events.append(event)
     for pk, column in columns.items():
         column.shades = _shades(day, window, tz, closures, away.get(pk, []), working[pk], opening)

@@ -85,6 +85,7 @@ def calendar_day(request):
     if not show_cancelled:
         kept["cancelled"] = "hide"
     here = f"{request.path}?{urlencode(kept)}"
+    can_act = has_role(request.user, *FRONT_DESK_ROLES)
     grid = day_calendar(
         day=day,
         clinic=clinic,
@@ -94,8 +95,8 @@ def calendar_day(request):
         show_cancelled=show_cancelled,
         visit_url=f"{here}&",
         slot_url=f"{here}&",
+        movable=can_act,
     )
-    can_act = has_role(request.user, *FRONT_DESK_ROLES)
     toggled = {k: v for k, v in kept.items() if k != "cancelled"}
     if show_cancelled:
         toggled["cancelled"] = "hide"
