@@ -110,6 +110,11 @@ class MoveForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 900}),
         label="New date and time",
     )
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.filter(active=True),
+        required=False,
+        empty_label="Same practitioner",
+    )
 
     def clean_start(self):
         # A datetime-local value is wall time in the clinic's zone, not the browser's.

@@ -2,152 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Prefetch
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 
 from clinic.localtime import today_in
-from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
+from clinic.models import Clinic, Closure, Practitioner, TimeOff
 from scheduling.models import Appointment, TreatmentCourse
 
 # A course whose sessions drift more than a week apart loses the cumulative effect.
 MAX_GAP_DAYS = 7
-
-
-@dataclass(frozen=True)
-class CalendarEvent:
-    """One visit as a calendar cell shows it: every value ready to print."""
-
-    url: str
-    start: str  # local HH:MM
-    patient: str
-    number: int
-    where: str  # the room on a practitioner's calendar, the practitioner on a room's
-    status: str
-    status_label: str
-    hour: int
-
-    @property
-    def html(self) -> str:
-        """Return the cell's link, escaped: one template variable per visit instead of seven."""
-        return format_html(
-            '<a class="d-block text-decoration-none text-body cal-event status-{}" href="{}" '
-            'title="{}">\n          <strong>{}</strong> {}<br>\n          <span class="small '
-            'text-muted">#{} · {}</span>\n        </a>',
-            self.status,
-            self.url,
-            self.status_label,
-            self.start,
-            self.patient,
-            self.number,
-            self.where,
-        )
-
-
-@dataclass
-class CalendarDay:
-    day: date
-    appointments: list[CalendarEvent] = field(default_factory=list)
-
-
-@dataclass
-class CalendarGrid:
-    days: list[CalendarDay]
-    hours: list[int]
-
-    def rows(self):
-        """Yield (hour, [events starting in that hour, per day])."""
-        cells: dict[tuple[int, int], list[CalendarEvent]] = defaultdict(list)
-        for column, day in enumerate(self.days):
-            for event in day.appointments:
-                cells[column, event.hour].append(event)
-        for hour in self.hours:
-            yield hour, [cells.get((column, hour), ()) for column in range(len(self.days))]
-
-
-def week_calendar(
-    *,
-    practitioner: Practitioner | None,
-    room: Room | None,
-    first_day: date,
-    days: int,
-    clinic: Clinic,
-) -> CalendarGrid:
-    """Return the sessions of one practitioner or one room, day by day and hour by hour."""
-    tz = clinic.tz
-    start = datetime.combine(first_day, time(), tzinfo=tz)
-    end = datetime.combine(first_day + timedelta(days=days), time(), tzinfo=tz)
-    appointments = Appointment.objects.overlapping(start, end)
-    if practitioner is not None:
-        appointments = appointments.filter(practitioner=practitioner)
-    elif room is not None:
-        appointments = appointments.filter(room=room)
-    else:
-        appointments = appointments.none()
-    by_day = {
-        first_day + timedelta(days=n): CalendarDay(first_day + timedelta(days=n))
-        for n in range(days)
-    }
-    # The course page's URL differs only by its id: build it once, not once per visit.
-    head, _, tail = reverse("course-detail", args=[_URL_SENTINEL]).rpartition(str(_URL_SENTINEL))
-    labels = dict(Appointment.Status.choices)
-    # Plain values, not four model instances per visit: a busy week has hundreds.
-    rows = appointments.order_by("starts_at").values_list(
-        "course_id",
-        "starts_at",
-        "number",
-        "status",
-        "patient__first_name",
-        "patient__last_name",
-        "room__name" if room is None else "practitioner__name",
-    )
-    for course_id, starts_at, number, status, first_name, last_name, where in rows:
-        local_start = starts_at.astimezone(tz)
-        column = by_day.get(local_start.date())
-        if column is None:
-            continue
-        column.appointments.append(
-            CalendarEvent(
-                url=f"{head}{course_id}{tail}",
-                start=f"{local_start:%H:%M}",
-                patient=f"{first_name} {last_name}",
-                number=number,
-                where=where,
-                status=status,
-                status_label=labels.get(status, status),
-                hour=local_start.hour,
-            )
-        )
-    opening_hours = list(clinic.opening_hours.all())
-    hours = _opening_hours_span(opening_hours)
-    # Leave out days the clinic never opens (Sunday, usually) unless something is booked on them.
-    open_days = {row.weekday for row in opening_hours}
-    if open_days and days > 1:
-        by_day = {
-            day: column
-            for day, column in by_day.items()
-            if day.weekday() in open_days or column.appointments
-        }
-    booked_hours = {event.hour for day in by_day.values() for event in day.appointments}
-    if not booked_hours <= set(hours):
-        hours = sorted({*hours, *booked_hours})
-    return CalendarGrid(days=list(by_day.values()), hours=hours)
-
-
-_URL_SENTINEL = 987654321
-
-
-def _opening_hours_span(rows: list) -> list[int]:
-    if not rows:
-        return list(range(9, 18))
-    first = min(row.opens for row in rows).hour
-    last = max(row.closes for row in rows)
-    return list(range(first, last.hour + (1 if last.minute else 0)))
 
 
 @dataclass(frozen=True)

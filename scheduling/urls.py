@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from scheduling import views
+from scheduling import calendar_views, views
 
 urlpatterns = [
     path("courses/new/", views.course_new, name="course-new"),
@@ -22,7 +22,7 @@ urlpatterns = [
         )
         for action in ("move", "cancel", "check-in", "no-show", "makeup")
     ],
-    path("calendar/", views.calendar, {"scope": "week"}, name="calendar-week"),
-    path("calendar/day/", views.calendar, {"scope": "day"}, name="calendar-day"),
+    path("calendar/", calendar_views.calendar_week, name="calendar-week"),
+    path("calendar/day/", calendar_views.calendar_day, name="calendar-day"),
     path("attention/", views.attention, name="attention"),
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -27,9 +27,9 @@ from clinic.roles import (
 )
 from patients.models import Patient
 from scheduling import services
-from scheduling.forms import CalendarForm, CancelForm, CourseForm, MoveForm
+from scheduling.forms import CancelForm, CourseForm, MoveForm
 from scheduling.models import Appointment, TreatmentCourse
-from scheduling.schedule import needs_attention, week_calendar
+from scheduling.schedule import needs_attention
 from scheduling.selectors import can_read_clinical
 from scheduling.services.courses import BACK_TO_BACK, CATCH_UP_WEEKS, active_course_of
 from scheduling.services.errors import ActiveCourseExists, BookingConflict, BookingError
@@ -40,6 +40,10 @@ from scheduling.wording import describe_problem, problem_words, when_label
 def course_new(request):
     """Step 1: the course request; step 2: the preview with editable sessions; then book."""
     initial = {"patient": request.GET.get("patient"), "sessions": 8, "per_week": 2}
+    # A free slot of the day view opens the form on its practitioner, day and time.
+    for name in ("practitioner", "start_date", "time", "sessions", "per_week"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name][:20]
     form = CourseForm(request.POST or None, initial=initial)
     context = {"form": form, "patient": _patient_from(form, request)}
     if request.method == "POST" and form.is_valid():
@@ -255,6 +259,10 @@ def appointment_action(request, pk: int, action: str):
         text = " ".join(m for ms in exc.errors.values() for m in ms)
         messages.error(request, text, extra_tags=tags)
     except BookingConflict as exc:
+        target = MoveForm(request.POST)
+        if action == "move" and target.is_valid() and target.cleaned_data["practitioner"]:
+            # The refusal speaks of the practitioner the session was to move to.
+            appointment.practitioner = target.cleaned_data["practitioner"]
         messages.error(request, _refusal(exc, appointment), extra_tags=tags)
     else:
         on_row = False
@@ -299,7 +307,10 @@ def _act(request, appointment: Appointment, action: str) -> None:
             raise BookingError({"start": ["Choose a valid date and time."]})
         if action == "move":
             services.appointment_reschedule(
-                appointment=appointment, start=form.cleaned_data["start"], by=by
+                appointment=appointment,
+                start=form.cleaned_data["start"],
+                by=by,
+                practitioner=form.cleaned_data["practitioner"],
             )
             messages.success(request, f"Session {appointment.number} moved.")
         else:
@@ -342,40 +353,6 @@ def course_cancel(request, pk: int):
     except BookingError as exc:
         messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
     return redirect(course)
-
-
-@role_required(*ALL_ROLES)
-def calendar(request, scope: str = "week"):
-    """A day or week calendar for one practitioner or one room."""
-    form = CalendarForm(request.GET or None)
-    clinic = getattr(request, "clinic", None) or Clinic.load()
-    tz = clinic.tz
-    data = form.cleaned_data if form.is_valid() else {}
-    day = data.get("date") or today_in(tz)
-    practitioner = data.get("practitioner")
-    room = Room.objects.filter(pk=data.get("room")).first() if data.get("room") else None
-    if practitioner is None and room is None:
-        practitioner = Practitioner.objects.filter(active=True).first()
-    first = day if scope == "day" else day - timedelta(days=day.weekday())
-    days = 1 if scope == "day" else 7
-    grid = week_calendar(
-        practitioner=practitioner, room=room, first_day=first, days=days, clinic=clinic
-    )
-    return render(
-        request,
-        "scheduling/calendar.html",
-        {
-            "grid": grid,
-            "scope": scope,
-            "day": day,
-            "previous": first - timedelta(days=days),
-            "next": first + timedelta(days=days),
-            "practitioner": practitioner,
-            "room": room,
-            "practitioners": Practitioner.objects.filter(active=True),
-            "rooms": Room.objects.filter(active=True),
-        },
-    )
 
 
 @role_required(*FRONT_DESK_ROLES)

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from clinic.audit import audit_log
-from clinic.models import Clinic
+from clinic.models import Clinic, Practitioner
 from scheduling import signals
 from scheduling.calendars import course_rule, plan_request
 from scheduling.models import Appointment, TreatmentCourse
@@ -36,17 +36,27 @@ MOVE_OPTION_STEP_MINUTES = 30
 
 
 def appointment_reschedule(
-    *, appointment: Appointment, start: datetime, by, source: str = ""
+    *,
+    appointment: Appointment,
+    start: datetime,
+    by,
+    practitioner: Practitioner | None = None,
+    source: str = "",
 ) -> Appointment:
     """Move a session to `start`, keeping the course's per-week and gap rules; return it.
 
-    `source` names who moved it when that is not a staff member (`by` is then None), e.g.
-    "the patient by link": the audit entry says so."""
+    With `practitioner`, the session moves to them (a colleague covering): their working hours,
+    time off and bookings decide, the course's rules stay the same. `source` names who moved it
+    when that is not a staff member (`by` is then None), e.g. "the patient by link": the audit
+    entry says so.
+    """
     if start.utcoffset() is None:
         raise BookingError({"start": ["Give the time with its UTC offset."]})
     try:
         with transaction.atomic():
             appointment = _locked(appointment, Appointment.UPCOMING_STATUSES, "moved")
+            if practitioner is not None:
+                appointment.practitioner = practitioner
             session = _place_in_course(appointment, start)
             length = appointment.ends_at - appointment.starts_at  # a move keeps its length
             appointment.starts_at, appointment.ends_at = session.start, session.start + length
@@ -250,7 +260,8 @@ def _course_context(appointment: Appointment, today: date, around: date | None =
     last = max(appointment.starts_at.astimezone(tz).date(), around or today)
     request = plan_request(
         patient=appointment.patient,
-        practitioners=[course.practitioner],
+        # The session's own practitioner: the course's, unless it is being moved to a colleague.
+        practitioners=[appointment.practitioner],
         start_date=max(first, today),
         today=today,
         rule=course_rule(

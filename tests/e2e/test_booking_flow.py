@@ -56,7 +56,9 @@ def test_receptionist_books_a_course_and_sees_it_on_the_calendar(
     assert page.locator("#sessions tbody tr:not(.collapse)").count() == 8
     assert Appointment.objects.filter(patient__last_name="Kim").count() == 8
 
-    page.get_by_role("link", name="Calendar").click()
+    page.get_by_role("link", name="Calendar", exact=True).click()
+    page.locator("#day-view").wait_for()  # the front desk's calendar opens on the day
+    page.get_by_role("link", name="Week", exact=True).click()
     page.get_by_label("Practitioner", exact=True).select_option(label="Mei Chen")
     page.get_by_label("Date").fill(monday.isoformat())
     page.get_by_role("button", name="Go").click()
