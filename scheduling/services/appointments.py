@@ -19,6 +19,7 @@ from scheduling import signals
 from scheduling.calendars import course_rule, plan_request
 from scheduling.models import Appointment, TreatmentCourse
 from scheduling.planner import PlannedSession, PlanningError, place_slots
+from scheduling.schedule import sessions_to_move
 from scheduling.services.errors import (
     BOOKING_HORIZON,
     CLASH_REASONS,
@@ -310,8 +311,14 @@ class LateCancel(Exception):
     """Too close to the visit to cancel by link: the patient should call."""
 
 
+class VisitToMove(Exception):
+    """The visit falls on a closure or the practitioner's time off: the clinic calls to move it,
+    so the patient cannot confirm it."""
+
+
 def visit_confirm_by_patient(*, appointment: Appointment) -> Appointment:
-    """Mark a booked visit confirmed by the patient; a visit no longer booked is left alone."""
+    """Mark a booked visit confirmed by the patient. Raise ValueError for a visit no longer
+    booked and VisitToMove for one the clinic has to move; either way nothing changes."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if (
@@ -319,6 +326,8 @@ def visit_confirm_by_patient(*, appointment: Appointment) -> Appointment:
             or appointment.starts_at <= timezone.now()
         ):
             raise ValueError("This visit can no longer be confirmed.")
+        if sessions_to_move([appointment]):
+            raise VisitToMove()
         appointment.set_status(Appointment.Status.CONFIRMED, by=None)
         appointment.save(update_fields=["status", "changed_by", "changed_at"])
     return appointment
