@@ -179,6 +179,9 @@ def course_progress(request, pk: int):
         "course": course,
         "progress": progress,
         "chart": pain_chart_svg(progress, tz=tz),
+        "phone_chart": pain_chart_svg(
+            progress, tz=tz, width=340, height=280, css_class="pain-chart pain-chart-phone"
+        ),
         "sessions": _session_rows(sessions, tz),
         "completed": completed,
         "reports": _report_rows(selectors.course_reports(course), tz),
