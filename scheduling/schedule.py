@@ -171,7 +171,7 @@ ATTENTION_LABELS = {
     "closure": "clinic closed",
     "time_off": "time off",
     "gap": "gap",
-    "short": "short",
+    "short": "not all booked",
 }
 
 

@@ -75,6 +75,7 @@ def test_a_red_flag_holds_the_course_until_its_practitioner_reviews_it(
     page.get_by_role("button", name="Preview sessions").click()
     held = page.locator("#held-for-review")
     held.wait_for()
+    assert f"Red flag answered yes: {RedFlag.TRAUMA.label}." in held.inner_text()
     assert "waits for Mei Chen's review" in held.inner_text()
     assert page.locator("#preview tbody tr").count() == 8
     # The reason to treat belongs to the practitioner: the front desk is never asked for it.
