@@ -57,7 +57,7 @@ class CourseForm(forms.Form):
         for flag in RedFlag:
             self.fields[f"flag_{flag.value}"] = forms.ChoiceField(
                 choices=SCREENING_ANSWERS,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 label=flag.label,
                 error_messages={"required": "Ask the patient and answer yes or no."},
             )
@@ -71,6 +71,10 @@ class CourseForm(forms.Form):
         return [
             flag.value for flag in RedFlag if self.cleaned_data.get(f"flag_{flag.value}") == "yes"
         ]
+
+    def red_flag_labels(self) -> list[str]:
+        """Return the questions the patient answered yes to, as the receptionist asked them."""
+        return [RedFlag(flag).label for flag in self.red_flags()]
 
     def clean_start_date(self):
         start = self.cleaned_data["start_date"]

@@ -9,6 +9,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
 
+from clinic.inputs import validate_reasonable_date
 from scheduling.models import TreatmentCourse
 from scheduling.records import hoos
 from scheduling.records.models import (
@@ -175,6 +176,32 @@ class PainReportForm(forms.Form):
         self.helper.layout = Layout(
             Row(Column("score", css_class="col-sm-6"), Column("source", css_class="col-sm-6"))
         )
+
+
+class OutcomesFilterForm(forms.Form):
+    """The outcomes report's date range: courses that finished between two days, both included."""
+
+    finished_from = forms.DateField(
+        required=False,
+        label="Finished from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_reasonable_date],
+        error_messages={"invalid": "Give the first day as a date, e.g. 2027-03-01."},
+    )
+    finished_to = forms.DateField(
+        required=False,
+        label="to",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_reasonable_date],
+        error_messages={"invalid": "Give the last day as a date, e.g. 2027-03-31."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("finished_from"), cleaned.get("finished_to")
+        if first and last and last < first:
+            self.add_error("finished_to", "The last day is before the first day.")
+        return cleaned
 
 
 class CourseReviewForm(forms.Form):

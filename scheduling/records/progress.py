@@ -210,9 +210,9 @@ def course_progress(
     )
 
 
-# Chart geometry: room on the left for the axis labels, at the bottom for session numbers and at
-# the top for the legend.
-_LEFT, _RIGHT, _TOP, _BOTTOM = 44, 16, 28, 34
+# Chart geometry: room on the left for the axis labels and at the bottom for the session dates;
+# the legend's rows above the plot set its top.
+_LEFT, _RIGHT, _BOTTOM = 40, 14, 30
 MIDPOINT = "midpoint"
 END = "end"
 
@@ -243,11 +243,20 @@ def review_stage_due(completed: int, planned: int, decided: set[str]) -> str | N
 
 _MARKER = 4.5
 _BEFORE_COLOUR = "#1f5fa8"
-_AFTER_COLOUR = "#1f5fa8"
+_AFTER_COLOUR = "#1a7f72"
 _REPORT_COLOUR = "#b4481b"
 _GRID_COLOUR = "#d9d9d9"
 _TEXT_COLOUR = "#333333"
 _EMPTY_MESSAGE = "No pain scores recorded yet."
+_FONT_SIZE = 12
+# Average width of a character of the chart's sans-serif text at _FONT_SIZE, used to lay out the
+# legend and to keep date labels from running into each other (no text measuring in SVG).
+_CHAR_WIDTH = 6.8
+_LEGEND = (
+    ("before", "Before needling"),
+    ("after", "After needling"),
+    ("report", "Between visits"),
+)
 
 
 def _fmt(value: float) -> str:
@@ -261,31 +270,39 @@ def _attr(value: str | float) -> str:
     return quoteattr(value if isinstance(value, str) else _fmt(value))
 
 
-def _marker(point: SeriesPoint, x: float, y: float, title: str) -> str:
-    """Return the SVG marker for one score: circle before, square after, diamond for a report.
+def _shape(kind: str, x: float, y: float, extra: str = "", title: str = "") -> str:
+    """Return the marker of one series: circle before, open square after, diamond for a report.
 
-    Shapes differ as well as fill so the chart still reads when printed in black and white.
+    Shapes (and the after line's dashes) differ as well as colour, so the chart still reads
+    when printed in black and white.
     """
-    title_el = f"<title>{escape(title)}</title>"
-    if point.source == SESSION_BEFORE:
+    title_el = f"<title>{escape(title)}</title>" if title else ""
+    if kind == "before":
         return (
-            f'<circle class="pt pt-before" cx={_attr(x)} cy={_attr(y)} r={_attr(_MARKER)}'
+            f"<circle{extra} cx={_attr(x)} cy={_attr(y)} r={_attr(_MARKER)}"
             f' fill="{_BEFORE_COLOUR}">{title_el}</circle>'
         )
-    if point.source == SESSION_AFTER:
+    if kind == "after":
         side = _MARKER * 1.8
         return (
-            f'<rect class="pt pt-after" x={_attr(x - side / 2)} y={_attr(y - side / 2)}'
+            f"<rect{extra} x={_attr(x - side / 2)} y={_attr(y - side / 2)}"
             f' width={_attr(side)} height={_attr(side)} fill="#ffffff"'
             f' stroke="{_AFTER_COLOUR}" stroke-width="2">{title_el}</rect>'
         )
     r = _MARKER * 1.3
     diamond = f"M{_fmt(x)} {_fmt(y - r)}L{_fmt(x + r)} {_fmt(y)}L{_fmt(x)} {_fmt(y + r)}"
     diamond += f"L{_fmt(x - r)} {_fmt(y)}Z"
-    return (
-        f'<path class="pt pt-report" d={_attr(diamond)} fill="{_REPORT_COLOUR}"'
-        f" data-source={_attr(point.source)}>{title_el}</path>"
-    )
+    return f'<path{extra} d={_attr(diamond)} fill="{_REPORT_COLOUR}">{title_el}</path>'
+
+
+def _marker(point: SeriesPoint, x: float, y: float, title: str) -> str:
+    """Return the SVG marker for one score, with its hover text."""
+    if point.source == SESSION_BEFORE:
+        return _shape("before", x, y, ' class="pt pt-before"', title)
+    if point.source == SESSION_AFTER:
+        return _shape("after", x, y, ' class="pt pt-after"', title)
+    extra = f' class="pt pt-report" data-source={_attr(point.source)}'
+    return _shape("report", x, y, extra, title)
 
 
 def _describe(progress: Progress) -> str:
@@ -314,24 +331,28 @@ def _describe(progress: Progress) -> str:
 def pain_chart_svg(
     progress: Progress,
     *,
-    width: int = 640,
-    height: int = 260,
+    width: int = 720,
+    height: int = 280,
     tz: tzinfo | None = None,
     title: str = "Pain over the course",
+    css_class: str = "pain-chart",
 ) -> str:
-    """Return an inline SVG line chart of the course's pain series, ready to embed in a page.
+    """Return an inline SVG chart of the course's pain scores, ready to embed in a page.
 
-    The y axis is the 0-10 scale with a gridline per point; scores are spaced evenly in time
-    order. Session scores are joined by one line with a circle for before and a square for after;
-    between-visit reports are diamonds off the line. Each marker has a ``<title>`` for hover and
-    the chart has a ``<desc>`` for screen readers. ``tz`` converts times in the hover text (pass
-    the clinic's zone; times are shown as given otherwise). Styling is inline so the chart prints
-    without CSS, and no script is needed.
+    Two series share each session's place on the x axis, which is labelled with the session's
+    date: pain before needling (filled circles on a solid line) and after it (open squares on a
+    dashed line). Between-visit reports sit between the sessions around them, as diamonds
+    labelled with their score. A legend at the top names the three. The y axis is the 0-10
+    scale with a gridline per point. Each marker has a ``<title>`` for hover and the chart has
+    a ``<desc>`` for screen readers. ``tz`` converts dates and times (pass the clinic's zone).
+    ``width`` and ``height`` set the drawing's proportions: the page scales it to the width of
+    its card, so pass a narrow size for phones so that its text stays readable. Styling is
+    inline so the chart prints without CSS, and no script is needed.
     """
     open_tag = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="pain-chart" width="{width}"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class={_attr(css_class)} width="{width}"'
         f' height="{height}" viewBox="0 0 {width} {height}" role="img"'
-        f' font-family="sans-serif" font-size="11">'
+        f' font-family="sans-serif" font-size="{_FONT_SIZE}">'
     )
     head = f"<title>{escape(title)}</title>"
     if not progress.series:
@@ -341,96 +362,139 @@ def pain_chart_svg(
             f' text-anchor="middle" fill="{_TEXT_COLOUR}">{escape(_EMPTY_MESSAGE)}</text></svg>'
         )
 
+    legend, legend_h = _legend(width)
+    top = legend_h + 14
     plot_w = width - _LEFT - _RIGHT
-    plot_h = height - _TOP - _BOTTOM
+    plot_h = height - top - _BOTTOM
 
     def y_of(score: int) -> float:
-        return _TOP + plot_h * (PAIN_MAX - score) / (PAIN_MAX - PAIN_MIN)
+        return top + plot_h * (PAIN_MAX - score) / (PAIN_MAX - PAIN_MIN)
 
-    count = len(progress.series)
-    # Inset the first and last markers so they do not sit on the axis labels or the edge.
-    inset = _MARKER * 3
+    slots = _slots(progress.series)
+    count = max(slots) + 1
+    # Inset the first and last places so their markers clear the axis labels and the edge.
+    inset = max(_MARKER * 4, _CHAR_WIDTH * 3.5)
     step = (plot_w - 2 * inset) / (count - 1) if count > 1 else 0.0
 
-    def x_of(index: int) -> float:
-        return _LEFT + (inset + index * step if count > 1 else plot_w / 2)
+    def x_of(slot: int) -> float:
+        return _LEFT + (inset + slot * step if count > 1 else plot_w / 2)
 
     parts = [open_tag, head, f"<desc>{escape(_describe(progress))}</desc>"]
+    parts.append(_y_axis(top, plot_w, plot_h, y_of))
+    parts.append(legend)
+    positions = [
+        (x_of(slot), y_of(p.score)) for slot, p in zip(slots, progress.series, strict=True)
+    ]
+    for source, kind, dashes in (
+        (SESSION_BEFORE, "before", ""),
+        (SESSION_AFTER, "after", ' stroke-dasharray="6 4"'),
+    ):
+        line = [xy for xy, p in zip(positions, progress.series, strict=True) if p.source == source]
+        if line:
+            colour = _BEFORE_COLOUR if kind == "before" else _AFTER_COLOUR
+            points_attr = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in line)
+            parts.append(
+                f'<polyline class="series-{kind}" points="{points_attr}" fill="none"'
+                f' stroke="{colour}" stroke-width="2" stroke-linejoin="round"{dashes}/>'
+            )
+    parts.append(_x_labels(progress.series, positions, top + plot_h, tz))
+    parts.append('<g class="markers">')
+    for (x, y), point in zip(positions, progress.series, strict=True):
+        at = point.at.astimezone(tz) if tz is not None else point.at
+        hover = f"{point.label}: {point.score}/10, {at:%a %b} {at.day}, {at:%H:%M}"
+        parts.append(_marker(point, x, y, hover))
+        if not point.is_session:
+            # Above the diamond, or below it when it sits at the top of the scale.
+            label_y = y - 11 if point.score < PAIN_MAX - 1 else y + 19
+            parts.append(
+                f'<text class="report-label" x="{_fmt(x)}" y="{_fmt(label_y)}"'
+                f' text-anchor="middle" fill="{_REPORT_COLOUR}" font-size="{_FONT_SIZE - 1}">'
+                f"{point.score} reported</text>"
+            )
+    parts.append("</g></svg>")
+    return "".join(parts)
 
-    parts.append('<g class="axis">')
+
+def _slots(series: tuple[SeriesPoint, ...]) -> list[int]:
+    """Return each point's place on the x axis: a session's before- and after-scores share one,
+    and each between-visit report has its own, in time order."""
+    slots: list[int] = []
+    by_session: dict[int | None, int] = {}
+    next_slot = 0
+    for point in series:
+        if point.source == SESSION_AFTER and point.number in by_session:
+            slots.append(by_session[point.number])
+            continue
+        if point.source == SESSION_BEFORE:
+            by_session[point.number] = next_slot
+        slots.append(next_slot)
+        next_slot += 1
+    return slots
+
+
+def _y_axis(top: float, plot_w: float, plot_h: float, y_of) -> str:
+    """Return the 0-10 scale: a gridline and a number per point, and the axis title."""
+    parts = ['<g class="axis">']
     for score in range(PAIN_MIN, PAIN_MAX + 1):
         y = _fmt(y_of(score))
         parts.append(
             f'<line x1="{_LEFT}" x2="{_fmt(_LEFT + plot_w)}" y1="{y}" y2="{y}"'
             f' stroke="{_GRID_COLOUR}" stroke-width="1"/>'
-            f'<text x="{_LEFT - 8}" y="{y}" dy="0.35em" text-anchor="end"'
+            f'<text x="{_LEFT - 6}" y="{y}" dy="0.35em" text-anchor="end"'
             f' fill="{_TEXT_COLOUR}">{score}</text>'
         )
+    middle = _fmt(top + plot_h / 2)
     parts.append(
-        f'<text x="12" y="{_fmt(_TOP + plot_h / 2)}" text-anchor="middle" fill="{_TEXT_COLOUR}"'
-        f' transform="rotate(-90 12 {_fmt(_TOP + plot_h / 2)})">Pain (0-10)</text>'
+        f'<text x="10" y="{middle}" text-anchor="middle" fill="{_TEXT_COLOUR}"'
+        f' transform="rotate(-90 10 {middle})">Pain (0-10)</text>'
     )
     parts.append("</g>")
-
-    parts.append(_legend(width))
-
-    positions = [(x_of(i), y_of(p.score)) for i, p in enumerate(progress.series)]
-    line = [xy for xy, p in zip(positions, progress.series, strict=True) if p.is_session]
-    if line:
-        points_attr = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in line)
-        parts.append(
-            f'<polyline class="sessions" points="{points_attr}" fill="none"'
-            f' stroke="{_BEFORE_COLOUR}" stroke-width="2" stroke-linejoin="round"/>'
-        )
-
-    # Session numbers under each session's before-score, so the x axis reads S1, S2, ...
-    labels = ['<g class="x-labels">']
-    for (x, _), point in zip(positions, progress.series, strict=True):
-        if point.source == SESSION_BEFORE:
-            labels.append(
-                f'<text x="{_fmt(x)}" y="{_fmt(_TOP + plot_h + 18)}" text-anchor="middle"'
-                f' fill="{_TEXT_COLOUR}">S{point.number}</text>'
-            )
-    labels.append("</g>")
-    parts.extend(labels)
-
-    parts.append('<g class="markers">')
-    for (x, y), point in zip(positions, progress.series, strict=True):
-        at = point.at.astimezone(tz) if tz is not None else point.at
-        hover = f"{point.label}: {point.score}/10, {at:%Y-%m-%d %H:%M}"
-        parts.append(_marker(point, x, y, hover))
-    parts.append("</g></svg>")
     return "".join(parts)
 
 
-def _legend(width: int) -> str:
-    """Return the legend naming the three marker shapes."""
-    y = 12
-    x = width - _RIGHT - 300
-    items = (
-        ("circle", "before session"),
-        ("square", "after session"),
-        ("diamond", "patient report"),
-    )
-    out = ['<g class="legend">']
-    for i, (shape, text) in enumerate(items):
-        cx = x + i * 105
-        if shape == "circle":
-            out.append(f'<circle cx="{cx}" cy="{y}" r="{_MARKER}" fill="{_BEFORE_COLOUR}"/>')
-        elif shape == "square":
-            s = _MARKER * 1.8
-            out.append(
-                f'<rect x="{_fmt(cx - s / 2)}" y="{_fmt(y - s / 2)}" width="{_fmt(s)}"'
-                f' height="{_fmt(s)}" fill="#ffffff" stroke="{_AFTER_COLOUR}" stroke-width="2"/>'
-            )
-        else:
-            r = _MARKER * 1.3
-            out.append(
-                f'<path d="M{cx} {_fmt(y - r)}L{_fmt(cx + r)} {y}L{cx} {_fmt(y + r)}'
-                f'L{_fmt(cx - r)} {y}Z" fill="{_REPORT_COLOUR}"/>'
-            )
-        out.append(
-            f'<text x="{cx + 9}" y="{y}" dy="0.35em" fill="{_TEXT_COLOUR}">{escape(text)}</text>'
+def _x_labels(series, positions, bottom: float, tz: tzinfo | None) -> str:
+    """Return each session's date under its place, skipping one that would run into the last
+    one drawn (a long course on a narrow chart)."""
+    labels = ['<g class="x-labels">']
+    last_x = None
+    room = _CHAR_WIDTH * 6 + 6  # "Mar 14" and a gap
+    for (x, _), point in zip(positions, series, strict=True):
+        if point.source != SESSION_BEFORE or (last_x is not None and x - last_x < room):
+            continue
+        at = point.at.astimezone(tz) if tz is not None else point.at
+        labels.append(
+            f'<text x="{_fmt(x)}" y="{_fmt(bottom + 18)}" text-anchor="middle"'
+            f' fill="{_TEXT_COLOUR}">{at:%b} {at.day}</text>'
         )
+        last_x = x
+    labels.append("</g>")
+    return "".join(labels)
+
+
+def _legend(width: int) -> tuple[str, float]:
+    """Return the legend naming the three series, wrapped onto as many rows as the width needs,
+    and its height."""
+    out = ['<g class="legend">']
+    x, y = float(_LEFT), 12.0
+    for kind, text in _LEGEND:
+        item_w = 14 + len(text) * _CHAR_WIDTH + 18
+        if x > _LEFT and x + item_w > width - _RIGHT:
+            x, y = float(_LEFT), y + 20
+        if kind == "after":
+            out.append(
+                f'<line x1="{_fmt(x - 6)}" x2="{_fmt(x + 6)}" y1="{_fmt(y)}" y2="{_fmt(y)}"'
+                f' stroke="{_AFTER_COLOUR}" stroke-width="2" stroke-dasharray="3 2"/>'
+            )
+        elif kind == "before":
+            out.append(
+                f'<line x1="{_fmt(x - 6)}" x2="{_fmt(x + 6)}" y1="{_fmt(y)}" y2="{_fmt(y)}"'
+                f' stroke="{_BEFORE_COLOUR}" stroke-width="2"/>'
+            )
+        out.append(_shape(kind, x, y))
+        out.append(
+            f'<text x="{_fmt(x + 12)}" y="{_fmt(y)}" dy="0.35em" fill="{_TEXT_COLOUR}">'
+            f"{escape(text)}</text>"
+        )
+        x += item_w
     out.append("</g>")
-    return "".join(out)
+    return "".join(out), y + 8

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Max, Min, Q
 
+from clinic.models import Clinic
 from scheduling.models import Appointment, Condition, TreatmentCourse
 from scheduling.records.hoos import HoosProgress, StageScore, hoos_progress
 from scheduling.records.models import (
@@ -253,11 +254,12 @@ def appointments_for_day(*, day: date, practitioner=None) -> list[TodayRow]:
 
 @dataclass(frozen=True)
 class ConditionOutcome:
-    """One line of the outcomes report. Rates are percentages to one decimal."""
+    """One line of the outcomes report, over the condition's finished courses. Rates are
+    percentages to one decimal; each is None when its count (the "n" shown beside it) is 0."""
 
     condition: str
     label: str
-    courses: int
+    courses: int  # finished courses: the n of the completion rate
     completed_courses: int
     completion_rate: float | None
     courses_with_scores: int
@@ -271,6 +273,7 @@ class ConditionOutcome:
     hoos_improvers: int = 0
     hoos_improver_rate: float | None = None
     hoos_mean_change: float | None = None
+    running_courses: int = 0
 
 
 @dataclass(frozen=True)
@@ -284,10 +287,13 @@ class OutcomesReport:
     rows: list[ConditionOutcome]
     non_responders: list[FlaggedCourse]
     hoos_min_change: object = None
+    running_courses: int = 0
+    finished_from: date | None = None
+    finished_to: date | None = None
 
     CSV_HEADER = (
         "condition",
-        "courses",
+        "finished_courses",
         "completed_courses",
         "completion_rate_pct",
         "courses_with_scores",
@@ -301,7 +307,16 @@ class OutcomesReport:
         "hoos_jr_mean_change",
         "hoos_jr_improvers",
         "hoos_jr_improver_rate_pct",
+        "running_courses",
     )
+
+    @property
+    def finished_courses(self) -> int:
+        return sum(row.courses for row in self.rows)
+
+    @property
+    def completed_courses(self) -> int:
+        return sum(row.completed_courses for row in self.rows)
 
     def csv_rows(self) -> list[tuple]:
         return [
@@ -321,6 +336,7 @@ class OutcomesReport:
                 _blank(row.hoos_mean_change),
                 row.hoos_improvers,
                 _blank(row.hoos_improver_rate),
+                row.running_courses,
             )
             for row in self.rows
         ]
@@ -334,31 +350,48 @@ def _pct(part: int, whole: int) -> float | None:
     return round(part * 100 / whole, 1) if whole else None
 
 
-def outcomes_report() -> OutcomesReport:
-    """Return the outcomes per condition; the page and the CSV both render this.
+# A course still has these ahead of it while it runs; once none is left, it has finished.
+_STILL_TO_HAPPEN = (*Appointment.UPCOMING_STATUSES, Appointment.Status.CHECKED_IN)
+_DUE = (Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW)
 
-    - courses: every course that is not cancelled before any session was attended.
-    - completion rate: courses with all planned sessions completed.
-    - mean change and responder rate: over courses with a follow-up score (``courses_with_scores``),
-      that is a later session's pain on arrival or a report after the first session. Change is
-      latest minus baseline as ``scheduling.records.progress`` defines them: never the score
-      taken just after needling, so a course with only its first session has no measured change
-      yet.
-    - no-show rate: no-shows among sessions that were due (completed or no-show).
-    - non-responders: courses whose planned sessions are all completed and whose patient is not a
-      responder (Farrar: a drop of 2 points and 30%).
-    - HOOS, JR: over courses with a baseline and a later questionnaire answered
+
+def outcomes_report(
+    *, finished_from: date | None = None, finished_to: date | None = None, tz=None
+) -> OutcomesReport:
+    """Return the outcomes per condition over finished courses; the page and the CSV both
+    render this.
+
+    - finished: a course with no session still to happen (every one attended, missed or
+      cancelled), or closed at its review. It finished on the day of its last attended or missed
+      session (clinic time), and `finished_from` / `finished_to` keep those finished between the
+      two days, both included. Courses still running are only counted (``running_courses``):
+      their figures would pull every rate down while they are half done.
+    - courses cancelled before any session was attended are left out altogether.
+    - completion rate: finished courses with all planned sessions completed.
+    - mean change and responder rate: over finished courses with a follow-up score
+      (``courses_with_scores``), that is a later session's pain on arrival or a report after the
+      first session. Change is latest minus baseline as ``scheduling.records.progress`` defines
+      them: never the score taken just after needling.
+    - no-show rate: no-shows among the finished courses' sessions that were due (completed or
+      no-show).
+    - non-responders: finished courses whose planned sessions are all completed and whose
+      patient is not a responder (Farrar: a drop of 2 points and 30%).
+    - HOOS, JR: over finished courses with a baseline and a later questionnaire answered
       (``hoos_courses``), the mean change of the interval score and the courses whose score rose
       by at least settings.HOOS_JR_MIN_IMPORTANT_CHANGE (improvers).
     """
+    tz = tz or Clinic.load().tz
     courses = list(
         TreatmentCourse.objects.select_related("patient", "practitioner").order_by("created_at")
     )
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for course_id, status in Appointment.objects.filter(
+    last_due: dict[int, datetime] = {}
+    for course_id, status, starts_at in Appointment.objects.filter(
         course__in=[c.pk for c in courses]
-    ).values_list("course_id", "status"):
+    ).values_list("course_id", "status", "starts_at"):
         counts[course_id][status] += 1
+        if status in _DUE and (course_id not in last_due or starts_at > last_due[course_id]):
+            last_due[course_id] = starts_at
     courses = [
         c
         for c in courses
@@ -367,10 +400,17 @@ def outcomes_report() -> OutcomesReport:
             and counts[c.pk][Appointment.Status.COMPLETED] == 0
         )
     ]
-    progress = progress_for_courses(courses)
-    function = hoos_progress_for_courses(courses)
-    by_condition: dict[str, list[TreatmentCourse]] = defaultdict(list)
+    finished, running = [], defaultdict(int)
     for course in courses:
+        day = _finished_on(course, counts[course.pk], last_due.get(course.pk), tz)
+        if day is None:
+            running[course.condition] += 1
+        elif (finished_from or day) <= day <= (finished_to or day):
+            finished.append(course)
+    progress = progress_for_courses(finished)
+    function = hoos_progress_for_courses(finished)
+    by_condition: dict[str, list[TreatmentCourse]] = defaultdict(list)
+    for course in finished:
         by_condition[course.condition].append(course)
     rows = []
     flagged = []
@@ -378,13 +418,29 @@ def outcomes_report() -> OutcomesReport:
         group = by_condition.get(condition, [])
         if group:
             row, completed = _condition_outcome(condition, label, group, counts, progress, function)
-            rows.append(row)
+            rows.append(replace(row, running_courses=running[condition]))
             flagged += [
                 FlaggedCourse(c, progress[c.pk])
                 for c in completed
                 if progress[c.pk].baseline is not None and not progress[c.pk].responder
             ]
-    return OutcomesReport(rows, flagged, settings.HOOS_JR_MIN_IMPORTANT_CHANGE)
+    return OutcomesReport(
+        rows,
+        flagged,
+        settings.HOOS_JR_MIN_IMPORTANT_CHANGE,
+        running_courses=sum(running.values()),
+        finished_from=finished_from,
+        finished_to=finished_to,
+    )
+
+
+def _finished_on(course: TreatmentCourse, counts, last_due: datetime | None, tz) -> date | None:
+    """Return the day the course finished (its last attended or missed session), or None while
+    a session of it is still to happen."""
+    ahead = sum(counts[status] for status in _STILL_TO_HAPPEN)
+    if last_due is None or (ahead and course.status != TreatmentCourse.Status.COMPLETED):
+        return None
+    return last_due.astimezone(tz).date()
 
 
 def _condition_outcome(condition, label, group, counts, progress, function):

@@ -31,6 +31,7 @@ from scheduling.records import selectors
 from scheduling.records import services as record_services
 from scheduling.records.forms import (
     CourseReviewForm,
+    OutcomesFilterForm,
     PainReportForm,
     QuestionnaireForm,
     SessionRecordForm,
@@ -180,6 +181,9 @@ def course_progress(request, pk: int):
         "course": course,
         "progress": page.progress,
         "chart": pain_chart_svg(page.progress, tz=tz),
+        "phone_chart": pain_chart_svg(
+            page.progress, tz=tz, width=340, height=280, css_class="pain-chart pain-chart-phone"
+        ),
         "sessions": _session_rows(page, tz),
         "completed": completed,
         "reports": _report_rows(page.reports, tz),
@@ -496,16 +500,32 @@ def point_search(request):
     return JsonResponse({"results": [{"code": p.code, "label": p.label} for p in points]})
 
 
+def _outcomes(request) -> tuple[OutcomesFilterForm, selectors.OutcomesReport | None]:
+    """Return the date range form and the report it asks for (None when the range is bad)."""
+    form = OutcomesFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    period = form.cleaned_data if form.is_bound else {}
+    return form, selectors.outcomes_report(
+        finished_from=period.get("finished_from"), finished_to=period.get("finished_to")
+    )
+
+
 @require_GET
 @role_required(Role.MANAGER)
 def outcomes_report(request):
-    return render(request, "records/outcomes.html", {"report": selectors.outcomes_report()})
+    form, report = _outcomes(request)
+    context = {"report": report, "form": form, "query": request.GET.urlencode()}
+    return render(request, "records/outcomes.html", context)
 
 
 @require_GET
 @role_required(Role.MANAGER)
 def outcomes_report_csv(request):
-    report = selectors.outcomes_report()
+    form, report = _outcomes(request)
+    if report is None:
+        errors = "; ".join(f"{field}: {' '.join(e)}" for field, e in form.errors.items())
+        return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="outcomes.csv"'
     writer = csv.writer(response)

@@ -61,6 +61,7 @@ from scheduling.models import Appointment, TreatmentCourse
 from scheduling.reminders import links, questionnaires, sms
 from scheduling.reminders.messages import RenderedMessage, render_reminder
 from scheduling.reminders.models import Reminder
+from scheduling.schedule import sessions_to_move
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +170,7 @@ class _Chunk:
     course_sessions: dict[int, list[Appointment]]
     texting_visits: set[int]
     texts_sent: dict[int, list[datetime]]
+    to_move: set[int]
     twins: set[tuple[int, str, int]] | None = None
     staff_emails: list[str] | None = None
 
@@ -271,6 +273,7 @@ def _mark_sending(
                     clinic=chunk.clinic,
                     course_sessions=chunk.course_sessions.get(reminder.appointment.course_id),
                     link=batch.url,
+                    to_move=chunk.to_move,
                 )
             except Exception as exc:
                 _set(reminder, Reminder.Status.FAILED, last_error=f"Cannot render: {exc!r}")
@@ -363,12 +366,16 @@ def _load_chunk(reminders: list[Reminder], now: datetime, clinic: Clinic) -> _Ch
                 texts_sent.setdefault(patient_id, []).append(sent_at)
             elif unknown and claimed_at is not None:
                 texts_sent.setdefault(patient_id, []).append(claimed_at)
+    # Visits a message may list or remind of, to say which ones the clinic will call to move.
+    shown = [s for sessions in course_sessions.values() for s in sessions]
+    shown += [r.appointment for r in reminders if r.kind == Reminder.Kind.BEFORE_VISIT]
     return _Chunk(
         clinic=clinic,
         now=now,
         course_sessions=course_sessions,
         texting_visits={r.appointment_id for r in texting},
         texts_sent=texts_sent,
+        to_move=sessions_to_move(shown, tz=clinic.tz),
     )
 
 

@@ -21,6 +21,10 @@ from patients.phones import display_phone
 from scheduling.models import Appointment
 from scheduling.reminders import links, questionnaires
 from scheduling.reminders.models import Reminder
+from scheduling.schedule import sessions_to_move
+
+# Said of a visit on a closure or in the practitioner's time off, instead of asking to confirm it.
+TO_MOVE = "the clinic will call you to move this visit"
 
 
 @dataclass
@@ -60,13 +64,16 @@ def render_reminder(
     clinic: Clinic | None = None,
     course_sessions: list[Appointment] | None = None,
     link: Callable[..., str] = links.link_url,
+    to_move: set[int] | None = None,
 ) -> RenderedMessage:
     """Return the texts the reminder's channel sends: the SMS text for a text message, else the
     email subject, body and attachments (patient or staff).
 
     `course_sessions` are the course's active visits ordered by start (read when not given);
     `link(action, patient=..., appointment=...)` makes each link URL (dispatch passes a
-    `LinkBatch`, so only links a text shows are made).
+    `LinkBatch`, so only links a text shows are made). `to_move` holds the ids of the visits
+    that fall on a closure or the practitioner's time off (read when not given): the message says
+    the clinic will call to move them and never asks the patient to confirm them.
     """
     clinic = clinic or Clinic.load()
     appointment = reminder.appointment
@@ -88,13 +95,22 @@ def render_reminder(
         course_sessions = list(appointment.course.appointments.active().order_by("starts_at"))
     if kind == Reminder.Kind.CONFIRMATION:
         sessions = [s for s in course_sessions if s.starts_at >= appointment.starts_at]
-        context["sessions"] = [local_when(s.starts_at, tz) for s in sessions]
+        moving = sessions_to_move(sessions, tz=clinic.tz) if to_move is None else to_move
+        context["sessions"] = [
+            local_when(s.starts_at, tz) + (f" ({TO_MOVE})" if s.pk in moving else "")
+            for s in sessions
+        ]
+        context["to_move_count"] = sum(1 for s in sessions if s.pk in moving)
+        context["to_move"] = TO_MOVE
         if reminder.channel == Reminder.Channel.EMAIL:
             attachments.append(("visits.ics", course_ics(sessions, clinic), "text/calendar"))
-    elif kind == Reminder.Kind.BEFORE_VISIT and not by_sms:
-        context["confirm_url"] = link("confirm", patient=patient, appointment=appointment)
-        context["move_url"] = link("move", patient=patient, appointment=appointment)
-        context["cancel_url"] = link("cancel", patient=patient, appointment=appointment)
+    elif kind == Reminder.Kind.BEFORE_VISIT:
+        moving = sessions_to_move([appointment], tz=clinic.tz) if to_move is None else to_move
+        context["to_move"] = TO_MOVE if appointment.pk in moving else ""
+        if not by_sms and not context["to_move"]:
+            context["confirm_url"] = link("confirm", patient=patient, appointment=appointment)
+            context["move_url"] = link("move", patient=patient, appointment=appointment)
+            context["cancel_url"] = link("cancel", patient=patient, appointment=appointment)
     elif kind == Reminder.Kind.CHECK_IN:
         context["pain_url"] = link("pain", patient=patient, appointment=appointment)
         following = next_visit(appointment, course_sessions)

@@ -34,7 +34,7 @@ from scheduling.records.models import PainReport, Questionnaire
 from scheduling.records.services import pain_report_create, questionnaire_answer
 from scheduling.reminders import links, services
 from scheduling.reminders.models import Reminder
-from scheduling.schedule import needs_attention
+from scheduling.schedule import needs_attention, sessions_to_move
 from scheduling.services import by_patient
 from scheduling.services.errors import BookingConflict, BookingError
 
@@ -162,11 +162,14 @@ def confirm(request, token: str):
     target, refused = _target(request, "confirm", token)
     if refused:
         return refused
-    context = _visit(target)
+    context = {**_visit(target), "to_move": bool(sessions_to_move([target.appointment]))}
     if request.method == "POST":
         try:
             with links.claim(target):
                 by_patient.visit_confirm_by_patient(appointment=target.appointment)
+        except by_patient.VisitToMove:
+            context["to_move"] = True
+            return _page(request, "reminders/links/confirm.html", context, status=409)
         except (links.LinkError, ValueError):
             return _refused(request, "used")
         return _page(request, "reminders/links/done.html", {**context, "done": "confirmed"})
@@ -347,13 +350,17 @@ def visits(request, token: str):
     if refused:
         return refused
     tz = patient_zone(target.patient, Clinic.load())
-    upcoming = target.patient.appointments.filter(
-        status__in=Appointment.UPCOMING_STATUSES, starts_at__gt=timezone.now()
-    ).order_by("starts_at")
+    upcoming = list(
+        target.patient.appointments.filter(
+            status__in=Appointment.UPCOMING_STATUSES, starts_at__gt=timezone.now()
+        ).order_by("starts_at")
+    )
+    to_move = sessions_to_move(upcoming)
     rows = [
         {
             "when": local_when(visit.starts_at, tz),
             "confirmed": visit.status == Appointment.Status.CONFIRMED,
+            "to_move": visit.pk in to_move,
             "confirm_url": links.link_url("confirm", patient=target.patient, appointment=visit),
             "move_url": links.link_url("move", patient=target.patient, appointment=visit),
             "cancel_url": links.link_url("cancel", patient=target.patient, appointment=visit),

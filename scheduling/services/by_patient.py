@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from scheduling.models import Appointment
 from scheduling.planner import PlannedSession
+from scheduling.schedule import sessions_to_move
 from scheduling.services.appointments import (
     appointment_cancel,
     appointment_reschedule,
@@ -32,6 +33,11 @@ class LateChange(Exception):
     """Too close to the visit to change it by link: the patient should call."""
 
 
+class VisitToMove(Exception):
+    """The visit falls on a closure or the practitioner's time off: the clinic calls to move it,
+    so the patient cannot confirm it."""
+
+
 def change_allowed(start: datetime, now: datetime | None = None) -> bool:
     """Return True if a visit at `start` is outside the late-change window (LATE_CANCEL_HOURS
     from now), so a link may still cancel or move it, or move a visit to it."""
@@ -45,7 +51,8 @@ def cancel_allowed(appointment: Appointment, now: datetime | None = None) -> boo
 
 
 def visit_confirm_by_patient(*, appointment: Appointment) -> Appointment:
-    """Mark a booked visit confirmed by the patient; a visit no longer booked is left alone."""
+    """Mark a booked visit confirmed by the patient. Raise ValueError for a visit no longer
+    booked and VisitToMove for one the clinic has to move; either way nothing changes."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if (
@@ -53,6 +60,8 @@ def visit_confirm_by_patient(*, appointment: Appointment) -> Appointment:
             or appointment.starts_at <= timezone.now()
         ):
             raise ValueError("This visit can no longer be confirmed.")
+        if sessions_to_move([appointment]):
+            raise VisitToMove()
         appointment.set_status(Appointment.Status.CONFIRMED, by=None)
         appointment.save(update_fields=["status", "changed_by", "changed_at"])
     return appointment

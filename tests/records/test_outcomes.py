@@ -94,27 +94,29 @@ def seeded(
 
 EXPECTED = {
     "sciatica": {
-        # 3 courses, 1 completed: 33.3%. Scored: sciatica 1 and 2 (sciatica 3 has no
-        # follow-up): mean (-4 + 0) / 2 = -2.0, 1 responder of 2. Due: 8 + 6 + 1 completed and
-        # 2 no-shows = 17; 2 / 17 = 11.8%.
-        "courses": "3", "completed_courses": "1", "completion_rate_pct": "33.3",
+        # Finished: sciatica 1 (all attended) and 2 (6 attended, 2 missed); sciatica 3 still has
+        # sessions 2-8 to happen, so it is running and counts nowhere else. 1 of 2 completed:
+        # 50.0%. Mean (-4 + 0) / 2 = -2.0, 1 responder of 2. Due: 8 + 6 completed and 2 no-shows
+        # = 16; 2 / 16 = 12.5%.
+        "finished_courses": "2", "completed_courses": "1", "completion_rate_pct": "50.0",
         "courses_with_scores": "2", "mean_change": "-2.0", "responders": "1",
-        "responder_rate_pct": "50.0", "no_shows": "2", "sessions_due": "17",
-        "no_show_rate_pct": "11.8",
+        "responder_rate_pct": "50.0", "no_shows": "2", "sessions_due": "16",
+        "no_show_rate_pct": "12.5",
         # HOOS, JR: sciatica 1 and 2 have a follow-up: (27.091 + 3.020) / 2 = 15.0555 -> 15.1;
         # 1 improver of 2.
         "hoos_jr_courses": "2", "hoos_jr_mean_change": "15.1", "hoos_jr_improvers": "1",
-        "hoos_jr_improver_rate_pct": "50.0",
+        "hoos_jr_improver_rate_pct": "50.0", "running_courses": "1",
     },
     "osteoarthritis": {
-        # Baseline 7, session 8 on arrival 6: -1.0, not a responder.
-        "courses": "1", "completed_courses": "1", "completion_rate_pct": "100.0",
+        # Baseline 7, session 8 on arrival 6: -1.0, not a responder. (osteoarthritis 2 was
+        # cancelled before any session: neither finished nor running.)
+        "finished_courses": "1", "completed_courses": "1", "completion_rate_pct": "100.0",
         "courses_with_scores": "1", "mean_change": "-1.0", "responders": "0",
         "responder_rate_pct": "0.0", "no_shows": "0", "sessions_due": "8",
         "no_show_rate_pct": "0.0",
         # HOOS, JR +7.167 -> 7.2, short of the 7.76 minimal important change.
         "hoos_jr_courses": "1", "hoos_jr_mean_change": "7.2", "hoos_jr_improvers": "0",
-        "hoos_jr_improver_rate_pct": "0.0",
+        "hoos_jr_improver_rate_pct": "0.0", "running_courses": "0",
     },
 }  # fmt: skip
 
@@ -132,18 +134,34 @@ def test_the_page_shows_the_same_figures_as_the_csv(client_as, manager, seeded):
     page = client_as(manager).get("/reports/outcomes/").content.decode()
     for condition, figures in EXPECTED.items():
         row = re.search(rf'<tr data-condition="{condition}">(.*?)</tr>', page, re.S).group(1)
-        cells = dict(re.findall(r'data-field="(\w+)">([^<]*)</td>', row))
-        assert cells == {
-            "completion_rate_pct": figures["completion_rate_pct"] + "%",
-            "mean_change": figures["mean_change"],
-            "responder_rate_pct": figures["responder_rate_pct"] + "%",
-            "no_show_rate_pct": figures["no_show_rate_pct"] + "%",
-            "hoos_jr_mean_change": "+" + figures["hoos_jr_mean_change"],
-            "hoos_jr_improvers": f"{figures['hoos_jr_improvers']} of {figures['hoos_jr_courses']}",
-            "hoos_jr_improver_rate_pct": figures["hoos_jr_improver_rate_pct"] + "%",
+        rates = {
+            field: (figure, n)
+            for field, figure, n in re.findall(
+                r'data-field="(\w+)"><span class="figure">([^<]*)</span>'
+                r" <small[^>]*>n = (\d+)</small></td>",
+                row,
+            )
         }
+        assert rates == {
+            "completion_rate_pct": (
+                figures["completion_rate_pct"] + "%", figures["finished_courses"]
+            ),
+            "mean_change": (figures["mean_change"], figures["courses_with_scores"]),
+            "responder_rate_pct": (
+                figures["responder_rate_pct"] + "%", figures["courses_with_scores"]
+            ),
+            "no_show_rate_pct": (figures["no_show_rate_pct"] + "%", figures["sessions_due"]),
+            "hoos_jr_mean_change": (
+                "+" + figures["hoos_jr_mean_change"], figures["hoos_jr_courses"]
+            ),
+            "hoos_jr_improver_rate_pct": (
+                figures["hoos_jr_improver_rate_pct"] + "%", figures["hoos_jr_courses"]
+            ),
+        }  # fmt: skip
+        assert f"{figures['hoos_jr_improvers']} of {figures['hoos_jr_courses']}" in row
         assert f"{figures['responders']} of {figures['courses_with_scores']}" in row
         assert f"{figures['no_shows']} of {figures['sessions_due']}" in row
+    assert "3 finished courses. 1 course still running is not counted." in page
 
 
 def test_the_page_flags_non_responders_after_the_full_course(client_as, manager, seeded):
@@ -172,7 +190,78 @@ def test_the_minimal_important_change_is_a_setting(client_as, manager, seeded, s
     assert rows["osteoarthritis"]["hoos_jr_improver_rate_pct"] == "100.0"
 
 
-def _csv(client) -> dict[str, dict[str, str]]:
-    response = client.get("/reports/outcomes.csv")
+def _csv(client, query: str = "") -> dict[str, dict[str, str]]:
+    response = client.get(f"/reports/outcomes.csv{query}")
+    assert response.status_code == 200
     reader = csv.DictReader(io.StringIO(response.content.decode()))
     return {row.pop("condition"): row for row in reader}
+
+
+# Finished on: sciatica 1 and 2 on Thu 25 March 2027 (session 8, attended or missed),
+# osteoarthritis 1 on Thu 25 February 2027.
+
+
+def test_a_date_range_keeps_the_courses_finished_between_its_days(client_as, manager, seeded):
+    client = client_as(manager)
+    march = _csv(client, "?finished_from=2027-03-01&finished_to=2027-03-31")
+    assert march == {"sciatica": EXPECTED["sciatica"]}
+    february = _csv(client, "?finished_to=2027-02-25")
+    assert february == {"osteoarthritis": EXPECTED["osteoarthritis"]}
+    both_ends_included = _csv(client, "?finished_from=2027-02-25&finished_to=2027-03-25")
+    assert both_ends_included == EXPECTED
+    page = client.get("/reports/outcomes/?finished_from=2027-03-01").content.decode()
+    assert 'data-condition="sciatica"' in page and 'data-condition="osteoarthritis"' not in page
+    assert "2 finished courses, finished on or after Mar 1, 2027." in page
+    assert "None: every patient who attended a whole course responded." in page
+
+
+@pytest.mark.parametrize(
+    "query, error",
+    [
+        ("finished_from=2027-02-30", "Finished from: Give the first day as a date"),
+        ("finished_to=soon", "to: Give the last day as a date"),
+        ("finished_from=9999-01-01", "Finished from: Give a date between 2000 and 2100."),
+        (
+            "finished_from=2027-03-31&finished_to=2027-03-01",
+            "to: The last day is before the first day.",
+        ),
+    ],
+)
+def test_a_bad_date_range_is_refused_with_a_clear_error(client_as, manager, seeded, query, error):
+    client = client_as(manager)
+    page = client.get(f"/reports/outcomes/?{query}")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert error in text
+    assert 'id="outcomes"' not in text
+    csv_response = client.get(f"/reports/outcomes.csv?{query}")
+    assert csv_response.status_code == 400
+    assert error.split(": ", 1)[1] in csv_response.content.decode()
+
+
+def test_with_no_finished_course_the_report_says_so_and_shows_no_rates(
+    client_as, manager, ana_course
+):
+    record(ana_course, 1, 7, 5)
+    record(ana_course, 2, 5, 4)
+    page = client_as(manager).get("/reports/outcomes/").content.decode()
+    assert "No course has finished yet." in page
+    assert "1 course still running is not counted." in page
+    assert "Completion" not in page and "0.0%" not in page
+    assert "every patient" not in page
+    assert _csv(client_as(manager)) == {}
+    in_march = client_as(manager).get("/reports/outcomes/?finished_from=2027-03-01")
+    assert "No course has finished in this period." in in_march.content.decode()
+
+
+def test_a_course_closed_at_its_review_has_finished(client_as, manager, ana_course):
+    for number in range(1, 5):
+        record(ana_course, number, 6, 4)
+    ana_course.appointments.filter(number__gt=4).update(status=Appointment.Status.CANCELLED)
+    TreatmentCourse.objects.filter(pk=ana_course.pk).update(status=TreatmentCourse.Status.COMPLETED)
+    rows = _csv(client_as(manager))
+    # 4 of 8 attended: finished but not completed; 6 -> 6 on arrival, no change.
+    assert rows["sciatica"]["finished_courses"] == "1"
+    assert rows["sciatica"]["completion_rate_pct"] == "0.0"
+    assert rows["sciatica"]["mean_change"] == "0.0"
+    assert rows["sciatica"]["running_courses"] == "0"

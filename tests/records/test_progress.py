@@ -403,11 +403,69 @@ def test_chart_is_well_formed_with_one_marker_per_series_point(course):
     ]
 
 
-def test_chart_joins_only_session_scores_with_one_line(course):
+def test_chart_draws_before_and_after_needling_as_two_lines(course):
     root = _parse(pain_chart_svg(course))
-    lines = root.findall(f".//{SVG}polyline")
-    assert len(lines) == 1
-    assert len(lines[0].get("points").split()) == 6
+    lines = {line.get("class"): line for line in root.findall(f".//{SVG}polyline")}
+    assert set(lines) == {"series-before", "series-after"}
+    assert len(lines["series-before"].get("points").split()) == 3
+    assert len(lines["series-after"].get("points").split()) == 3
+    # Dashed as well as coloured, so the two read apart in black and white.
+    assert lines["series-after"].get("stroke-dasharray")
+    assert not lines["series-before"].get("stroke-dasharray")
+
+
+def test_a_sessions_before_and_after_scores_share_its_date_and_reports_sit_between(course):
+    markers = _markers(_parse(pain_chart_svg(course)))
+    by_label = {m.findtext(f"{SVG}title").split(":")[0]: _centre_x(m) for m in markers}
+    for n in (1, 2, 3):
+        assert by_label[f"S{n} before"] == pytest.approx(by_label[f"S{n} after"], abs=0.1)
+    # The day-2 link report falls between sessions 1 (day 0) and 2 (day 3.5); the day-9 phone
+    # report comes after session 3 (day 7).
+    assert by_label["S1 before"] < by_label["report (link)"] < by_label["S2 before"]
+    assert by_label["S3 before"] < by_label["report (phone)"]
+
+
+def test_chart_names_the_three_series_in_a_legend(course):
+    root = _parse(pain_chart_svg(course))
+    legend = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "legend")
+    assert [t.text for t in legend.iter(f"{SVG}text")] == [
+        "Before needling",
+        "After needling",
+        "Between visits",
+    ]
+
+
+def test_a_narrow_chart_wraps_its_legend_onto_a_second_row(course):
+    def legend_rows(width):
+        root = _parse(pain_chart_svg(course, width=width))
+        legend = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "legend")
+        return len({t.get("y") for t in legend.iter(f"{SVG}text")})
+
+    assert legend_rows(720) == 1
+    assert legend_rows(340) == 2
+
+
+def test_chart_dates_each_session_in_the_given_zone(course):
+    root = _parse(pain_chart_svg(course, tz=ZoneInfo("America/New_York")))
+    labels = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "x-labels")
+    # Sessions on days 0, 3.5 and 7 from Mon 3 March 2025 15:00 UTC: the second is on Fri 7
+    # March at 03:00 UTC, still Thursday 6 March in New York.
+    assert [t.text for t in labels.iter(f"{SVG}text")] == ["Mar 3", "Mar 6", "Mar 10"]
+
+
+def test_a_long_course_on_a_narrow_chart_skips_dates_that_would_collide():
+    sessions = [s(n, (n - 1) * 3.5, 6, 4) for n in range(1, 21)]
+    root = _parse(pain_chart_svg(course_progress(sessions), width=340))
+    labels = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "x-labels")
+    xs = [float(t.get("x")) for t in labels.iter(f"{SVG}text")]
+    assert 3 <= len(xs) < 20
+    assert all(b - a >= 40 for a, b in zip(xs, xs[1:], strict=False))
+
+
+def test_reports_are_labelled_with_their_score(course):
+    root = _parse(pain_chart_svg(course))
+    labels = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "report-label"]
+    assert labels == ["7 reported", "4 reported"]
 
 
 def test_chart_has_a_0_to_10_axis_with_gridlines(course):
@@ -437,8 +495,8 @@ def test_chart_describes_itself_for_screen_readers(course):
 def test_chart_hover_text_uses_the_given_zone(course):
     utc = _markers(_parse(pain_chart_svg(course)))[0].findtext(f"{SVG}title")
     local = _markers(_parse(pain_chart_svg(course, tz=ZoneInfo("America/New_York"))))[0]
-    assert utc == "S1 before: 8/10, 2025-03-03 15:00"
-    assert local.findtext(f"{SVG}title") == "S1 before: 8/10, 2025-03-03 10:00"
+    assert utc == "S1 before: 8/10, Mon Mar 3, 15:00"
+    assert local.findtext(f"{SVG}title") == "S1 before: 8/10, Mon Mar 3, 10:00"
 
 
 def test_chart_escapes_text():
@@ -463,7 +521,7 @@ def test_chart_respects_the_requested_size(course):
     assert (root.get("width"), root.get("height")) == ("400", "200")
     xs = [_centre_x(m) for m in _markers(root)]
     assert len(xs) == 8
-    assert xs == sorted(xs)
+    assert all(b >= a - 0.1 for a, b in zip(xs, xs[1:], strict=False))  # in time order
     assert all(40 < x < 400 for x in xs)
 
 
