@@ -139,6 +139,6 @@ def test_a_reminder_of_a_visit_to_move_says_so_and_asks_for_no_confirmation(
         message = render_reminder(reminder)
         text = message.sms or message.body
         assert (TO_MOVE in text) is to_move, (number, text)
-        assert ("/p/confirm/" in text or "Confirm or cancel" in text) is not to_move, text
+        assert ("/p/confirm/" in text or "Confirm, move or cancel" in text) is not to_move, text
         if channel == Reminder.Channel.SMS:
             assert sms_segments(text) <= 2, text
