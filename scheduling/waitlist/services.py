@@ -354,7 +354,7 @@ def offer_claim(*, offer: Offer) -> Appointment:
             if offer.status != Offer.Status.OPEN or offer.expires_at <= timezone.now():
                 raise OfferGone("gone" if offer.status == Offer.Status.GONE else "expired")
             entry = (
-                WaitlistEntry.objects.select_for_update()
+                WaitlistEntry.objects.select_for_update(of=("self",))
                 .select_related("appointment", "course")
                 .get(pk=offer.entry_id)
             )
