@@ -7,7 +7,6 @@ from datetime import datetime, time
 from django import forms
 from django.utils import timezone
 
-from clinic.localtime import local_when
 from clinic.models import Clinic, Practitioner
 from patients.models import Patient
 from scheduling.models import Appointment, TreatmentCourse
@@ -29,6 +28,10 @@ def wants_for(patient: Patient) -> list[tuple[str, str]]:
     """Return what the patient can wait for: each open course's missing session, and each
     upcoming visit to bring forward."""
     tz = Clinic.load().tz
+
+    def when(moment) -> str:
+        return f"{moment.astimezone(tz):%a %b %-d, %-I:%M %p}"
+
     choices = []
     for course in patient.courses.filter(status__in=TreatmentCourse.OPEN_STATUSES):
         missing = missing_session(course)
@@ -36,8 +39,8 @@ def wants_for(patient: Patient) -> list[tuple[str, str]]:
             choices.append(
                 (
                     f"course:{course.pk}",
-                    f"Visit {missing.number} of {course.sessions_planned}, not yet rebooked "
-                    f"(was {local_when(missing.starts_at, tz)})",
+                    f"Make-up for visit {missing.number} of {course.sessions_planned} "
+                    f"(was {when(missing.starts_at)})",
                 )
             )
     upcoming = patient.appointments.filter(
@@ -47,7 +50,7 @@ def wants_for(patient: Patient) -> list[tuple[str, str]]:
         choices.append(
             (
                 f"appointment:{visit.pk}",
-                f"An earlier time for visit {visit.number}, now {local_when(visit.starts_at, tz)}",
+                f"Earlier time for visit {visit.number} (now {when(visit.starts_at)})",
             )
         )
     return choices
@@ -64,7 +67,7 @@ class EntryForm(forms.Form):
         choices=WEEKDAYS,
         coerce=int,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
         label="Days",
         help_text="Leave all unticked for any day.",
     )
@@ -72,10 +75,12 @@ class EntryForm(forms.Form):
         label="From", initial=time(9), widget=forms.TimeInput(attrs={"type": "time"})
     )
     latest_time = forms.TimeField(
-        label="Until (time)", initial=time(19), widget=forms.TimeInput(attrs={"type": "time"})
+        label="To", initial=time(19), widget=forms.TimeInput(attrs={"type": "time"})
     )
     until = forms.DateField(
-        label="Wait until (date)", widget=forms.DateInput(attrs={"type": "date"})
+        label="Wait until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The last day a time is worth offering.",
     )
 
     def __init__(self, *args, patient: Patient, **kwargs):

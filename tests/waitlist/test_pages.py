@@ -62,7 +62,7 @@ def test_the_front_desk_adds_a_patient_in_two_steps(client_as, receptionist, bea
             },
         )
 
-    assert "Visit 2 of 8, not yet rebooked" in form.content.decode()
+    assert "Make-up for visit 2 of 8" in form.content.decode()
     assert refused.status_code == 200
     assert "The latest time must be after the earliest." in refused.content.decode()
     assert added.status_code == 302
