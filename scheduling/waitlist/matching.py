@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -40,3 +40,22 @@ def wants(wishes: Wishes, freed: FreedTime, tz: ZoneInfo) -> bool:
     if start.date() > wishes.until or end.date() != start.date():
         return False
     return wishes.earliest <= start.time() and end.time() <= wishes.latest
+
+
+def candidate_starts(
+    wishes: Wishes, start: datetime, end: datetime, length: timedelta, tz: ZoneInfo, *, step=15
+) -> list[datetime]:
+    """Return the starts, every `step` minutes of the wished window on each day, at which a
+    visit of `length` fits inside [start, end); earliest first."""
+    found = []
+    day = start.astimezone(tz).date()
+    last = min((end - length).astimezone(tz).date(), wishes.until)
+    while day <= last:
+        moment = datetime.combine(day, wishes.earliest, tzinfo=tz)
+        closes = datetime.combine(day, wishes.latest, tzinfo=tz)
+        while moment + length <= closes:
+            if start <= moment and moment + length <= end:
+                found.append(moment)
+            moment += timedelta(minutes=step)
+        day += timedelta(days=1)
+    return found

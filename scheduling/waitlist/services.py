@@ -1,13 +1,14 @@
 """The wait list: adding and cancelling entries, offering freed times one entry at a time,
 claiming an offer, and expiring offers nobody claimed.
 
-A freed time (a cancelled session's, for one) goes to the entries that want it in the order they
-joined the list, one at a time: the first gets a message (the reminders dispatch: their channel,
-consent, quiet hours and SMS caps) with a claim link held for WAITLIST_OFFER_HOLD; when that
-lapses, `offers_expire` (Celery beat) offers it to the next. An offer is only made for a time the
-booking services would book for the entry at that moment: a trial booking in a savepoint,
-rolled back. A claim books through the same services; when two claims race for one time, the
-database's exclusion constraints let one through and the other is told the time has gone.
+A freed time (a cancelled session's, or time off or a closure shortened or removed) goes to the
+entries that want it in the order they joined the list, one at a time: the first gets a message
+(the reminders dispatch: their channel, consent, quiet hours and SMS caps) with a claim link held
+for WAITLIST_OFFER_HOLD; when that lapses, `offers_expire` (Celery beat) offers it to the next.
+An offer is only made for a time the booking services would book for the entry at that moment: a
+trial booking in a savepoint, rolled back. A claim books through the same services; when two
+claims race for one time, the database's exclusion constraints let one through and the other is
+told the time has gone.
 
 Booking sends its signals inside its transaction (scheduling.signals); the receivers at the end
 of this module react in that same transaction.
@@ -217,15 +218,73 @@ def slot_offer_next(
     for entry in entries:
         if not matching.wants(wishes_of(entry), freed, tz):
             continue
-        try:
-            with transaction.atomic():
-                entry = WaitlistEntry.objects.select_for_update(skip_locked=True).get(pk=entry.pk)
-                if entry.status != Status.WAITING:
-                    continue
-                return _offer(entry, freed.start, practitioner_id=freed.practitioner_id, now=now)
-        except (BookingError, BookingConflict, WaitlistEntry.DoesNotExist) as exc:
-            log.info("wait-list entry %s not offered a freed time: %s", entry.pk, exc)
+        offer = _try_offer(entry, freed.start, practitioner_id=freed.practitioner_id, now=now)
+        if offer:
+            return offer
     return None
+
+
+def _try_offer(entry: WaitlistEntry, start: datetime, *, practitioner_id, now) -> Offer | None:
+    """Offer `start` to the entry if it still waits and can be booked into it, else None; a
+    refusal rolls back to its savepoint."""
+    try:
+        with transaction.atomic():
+            entry = WaitlistEntry.objects.select_for_update(skip_locked=True).get(pk=entry.pk)
+            if entry.status != Status.WAITING:
+                return None
+            return _offer(entry, start, practitioner_id=practitioner_id, now=now)
+    except (BookingError, BookingConflict, WaitlistEntry.DoesNotExist) as exc:
+        log.info("wait-list entry %s not offered a freed time: %s", entry.pk, exc)
+    return None
+
+
+# Each time tried is a trial booking: a long stretch freed is tried this often per entry at most.
+MAX_TRIES_PER_ENTRY = 48
+
+
+def range_offer(
+    *, practitioner_id: int | None, start: datetime, end: datetime, now: datetime | None = None
+) -> list[Offer]:
+    """Offer each waiting entry (longest waiting first) the first time it wants in a freed
+    stretch with the practitioner (None: any), not already offered to another; return the
+    offers made."""
+    now = now or timezone.now()
+    start = max(start, now)
+    tz = Clinic.load().tz
+    held = [
+        (o.practitioner_id, o.starts_at, o.ends_at)
+        for o in Offer.objects.filter(
+            status=Offer.Status.OPEN, starts_at__lt=end, ends_at__gt=start
+        )
+    ]
+    entries = (
+        WaitlistEntry.objects.filter(status=Status.WAITING, until__gte=start.astimezone(tz).date())
+        .select_related("patient", "appointment", "course")
+        .order_by("created_at", "pk")
+    )
+    made = []
+    for entry in entries:
+        session = entry_session(entry)
+        if session is None or practitioner_id not in (None, session.practitioner_id):
+            continue
+        wishes = wishes_of(entry)
+        length = session.ends_at - session.starts_at
+        tries = 0
+        for moment in matching.candidate_starts(wishes, start, end, length, tz):
+            freed = matching.FreedTime(session.practitioner_id, None, moment, moment + length)
+            if not matching.wants(wishes, freed, tz) or any(
+                p == freed.practitioner_id and s < freed.end and freed.start < e for p, s, e in held
+            ):
+                continue
+            tries += 1
+            if tries > MAX_TRIES_PER_ENTRY:
+                break
+            offer = _try_offer(entry, moment, practitioner_id=freed.practitioner_id, now=now)
+            if offer:
+                held.append((offer.practitioner_id, offer.starts_at, offer.ends_at))
+                made.append(offer)
+                break
+    return made
 
 
 def offer_by_hand(*, entry: WaitlistEntry, start: datetime, by) -> Offer:
@@ -524,10 +583,15 @@ def _on_course_cancelled(*, course, **kwargs) -> None:
         _entry_close(entry, Status.CANCELLED)
 
 
+def _on_time_freed(*, practitioner_id, start, end, **kwargs) -> None:
+    range_offer(practitioner_id=practitioner_id, start=start, end=end)
+
+
 def connect_booking_signals() -> None:
     """React to booking changes (called from AppConfig.ready)."""
     for signal, receiver in [
         (signals.appointments_cancelled, _on_appointments_cancelled),
         (signals.course_cancelled, _on_course_cancelled),
+        (signals.time_freed, _on_time_freed),
     ]:
         signal.connect(receiver, sender=Appointment, dispatch_uid=f"waitlist.{receiver.__name__}")
