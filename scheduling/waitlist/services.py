@@ -102,6 +102,17 @@ def entry_create(
 ) -> WaitlistEntry:
     """Put the patient on the wait list; raise BookingError naming the field at fault."""
     _check_entry(patient, course, appointment, weekdays, earliest_time, latest_time, until)
+    session = appointment or missing_session(course)
+    if practitioner is not None and practitioner.pk != session.practitioner_id:
+        # A make-up or a move keeps the session's practitioner (the booking services' rule).
+        raise BookingError(
+            {
+                "practitioner": [
+                    f"Visit {session.number} is with {session.practitioner.name}, and a make-up "
+                    "or a move stays with them: choose them or any practitioner."
+                ]
+            }
+        )
     with transaction.atomic():
         open_entries = WaitlistEntry.objects.select_for_update().filter(
             status__in=WaitlistEntry.OPEN_STATUSES
@@ -576,7 +587,7 @@ def _on_appointments_cancelled(*, appointments, **kwargs) -> None:
 
 
 def _on_course_cancelled(*, course, **kwargs) -> None:
-    for entry in WaitlistEntry.objects.select_for_update().filter(
+    for entry in WaitlistEntry.objects.select_for_update(of=("self",)).filter(
         Q(course=course) | Q(appointment__course=course),
         status__in=WaitlistEntry.OPEN_STATUSES,
     ):

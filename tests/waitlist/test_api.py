@@ -78,11 +78,14 @@ def test_the_front_desk_adds_an_entry(api_as, receptionist, bea, bea_course):
         ({"earliest_time": "9am"}, "earliest_time"),
         ({"course": None}, "course"),
         ({"patient": 999999}, "patient"),
+        ({"practitioner": "david"}, "practitioner"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field_and_stores_nothing(
-    api_as, receptionist, bea, bea_course, changes, field
+    api_as, receptionist, bea, bea_course, other_practitioner, changes, field
 ):
+    if changes.get("practitioner") == "david":
+        changes = {"practitioner": other_practitioner.pk}  # visit 2 is with Mei
     data = body(bea, bea_course, **changes)
     data = {k: v for k, v in data.items() if v is not None or k == "course"}
 

@@ -14,6 +14,7 @@ from scheduling.services import appointment_cancel
 from scheduling.waitlist import services
 from scheduling.waitlist.models import Offer, WaitlistEntry
 from tests.reminders.conftest import at, run_dispatch
+from tests.reminders.test_messages import sms_segments
 
 pytestmark = pytest.mark.django_db
 
@@ -199,3 +200,23 @@ def test_an_offer_by_hand_of_a_taken_time_is_refused(waiting, freed, receptionis
 
     assert "start" in refused.value.errors
     assert Offer.objects.count() == 0
+
+
+def test_the_offer_text_fits_in_two_sms_segments_and_says_nothing_clinical(
+    waiting, freed, receptionist, sms_outbox, settings, clinic
+):
+    settings.SITE_URL = "https://clinic.example.com"
+    clinic.name = "Park Slope Acupuncture"
+    clinic.save()
+    bea_entry, _carl_entry = waiting
+    WaitlistEntry.objects.filter(pk=bea_entry.pk).update(status="cancelled")  # Carl: by text
+    with time_machine.travel(at(2027, 2, 20, 12), tick=False):
+        appointment_cancel(appointment=freed, by=receptionist)
+        run_dispatch()
+
+    [text] = [message.body for message in sms_outbox]
+    assert sms_segments(text) <= 2, (len(text), text)
+    assert "Park Slope Acupuncture" in text and "(212) 555-0100" in text
+    assert "Thu Mar 4, 2027 at 10:00 AM EST with Mei Chen" in text
+    assert "Claim it by 2:00 PM: https://clinic.example.com/p/offer/" in text
+    assert "sciatica" not in text.lower()
