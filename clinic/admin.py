@@ -13,6 +13,7 @@ from clinic.models import (
     TimeOff,
     WorkingHours,
 )
+from scheduling.services import availability
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -49,10 +50,31 @@ class TimeOffAdmin(admin.ModelAdmin):
     list_display = ["practitioner", "start", "end", "reason"]
     list_filter = ["practitioner"]
 
+    # Through the service, so the time a change frees is announced.
+    def save_model(self, request, obj, form, change):
+        availability.time_off_save(time_off=obj)
+
+    def delete_model(self, request, obj):
+        availability.time_off_delete(time_off=obj)
+
+    def delete_queryset(self, request, queryset):
+        for time_off in queryset:
+            availability.time_off_delete(time_off=time_off)
+
 
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
     list_display = ["start_date", "end_date", "reason"]
+
+    def save_model(self, request, obj, form, change):
+        availability.closure_save(closure=obj)
+
+    def delete_model(self, request, obj):
+        availability.closure_delete(closure=obj)
+
+    def delete_queryset(self, request, queryset):
+        for closure in queryset:
+            availability.closure_delete(closure=closure)
 
 
 admin.site.register(OpeningHours)

@@ -13,6 +13,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from clinic.inputs import OffsetDateTimeField
 from clinic.models import Closure, Practitioner, Room, TimeOff, WorkingHours
 from clinic.roles import ALL_ROLES, Role
+from scheduling.services.availability import closure_save, time_off_save
 
 
 class Conflict(APIException):
@@ -129,6 +130,11 @@ class ClosureSerializer(serializers.ModelSerializer):
             )
         return attrs
 
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return closure_save(closure=instance)
+
 
 class TimeOffSerializer(serializers.ModelSerializer):
     start = OffsetDateTimeField()
@@ -144,6 +150,11 @@ class TimeOffSerializer(serializers.ModelSerializer):
         if start and end and end <= start:
             raise serializers.ValidationError({"end": ["Time off must end after it starts."]})
         return attrs
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return time_off_save(time_off=instance)
 
 
 class SetupViewSet(

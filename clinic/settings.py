@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "scheduling",
     "scheduling.records",
     "scheduling.reminders",
+    "scheduling.waitlist",
 ]
 
 MIDDLEWARE = [
@@ -263,6 +264,7 @@ if CELERY_TASK_TIME_LIMIT <= CELERY_TASK_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("CELERY_TASK_TIME_LIMIT must be above CELERY_TASK_SOFT_TIME_LIMIT")
 REMINDER_DISPATCH_SECONDS = env_int("REMINDER_DISPATCH_SECONDS", 60, minimum=1)
 REMINDER_RECOVERY_SECONDS = env_int("REMINDER_RECOVERY_SECONDS", 60, minimum=1)
+WAITLIST_EXPIRY_SECONDS = env_int("WAITLIST_EXPIRY_SECONDS", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "dispatch-due-reminders": {
         "task": "scheduling.reminders.tasks.dispatch_due_reminders",
@@ -272,6 +274,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scheduling.reminders.tasks.recover_stale_reminders",
         "schedule": float(REMINDER_RECOVERY_SECONDS),
         "options": {"queue": "maintenance"},
+    },
+    # Wait-list offers nobody claimed in time go to the next patient waiting.
+    "expire-waitlist-offers": {
+        "task": "scheduling.waitlist.tasks.expire_waitlist_offers",
+        "schedule": float(WAITLIST_EXPIRY_SECONDS),
     },
     # Expired patient links are refused anyway; this only keeps the table small.
     "purge-expired-patient-links": {
@@ -322,6 +329,9 @@ REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1)
 REMINDER_SENDING_CHUNK = env_int("REMINDER_SENDING_CHUNK", 25, minimum=1)
 # Text messages of one chunk go to the provider this many at a time, so a slow API sets no pace.
 SMS_CONCURRENCY = env_int("SMS_CONCURRENCY", 8, minimum=1)
+# A freed time offered to a patient on the wait list is held for them this long (from when the
+# message may go out) before it is offered to the next.
+WAITLIST_OFFER_HOLD = timedelta(minutes=env_int("WAITLIST_OFFER_HOLD_MINUTES", 120, minimum=5))
 # The between-visits check-in goes the day after a session at this local time.
 CHECKIN_LOCAL_TIME = env_hhmm("CHECKIN_LOCAL_TIME", "10:00")
 # A HOOS, JR questionnaire not answered this many days after it was sent is asked once more.
@@ -483,6 +493,8 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "CourseStatusEnum": "scheduling.models.TreatmentCourse.Status",
     "AppointmentStatusEnum": "scheduling.models.Appointment.Status",
     "ReminderStatusEnum": "scheduling.reminders.models.Reminder.Status",
+    "WaitlistStatusEnum": "scheduling.waitlist.models.WaitlistEntry.Status",
+    "OfferStatusEnum": "scheduling.waitlist.models.Offer.Status",
     "HipExamResultEnum": "scheduling.records.models.ExamResult",
 }
 

@@ -15,6 +15,8 @@ from scheduling import api as scheduling_api
 from scheduling.records import api as records_api
 from scheduling.records import urls as records_urls
 from scheduling.reminders import urls as reminders_urls
+from scheduling.waitlist import api as waitlist_api
+from scheduling.waitlist import urls as waitlist_urls
 
 router = SimpleRouter(use_regex_path=False)
 router.register("practitioners", clinic_api.PractitionerViewSet)
@@ -25,6 +27,7 @@ router.register("patients", patients_api.PatientViewSet, basename="patient")
 # The records app's course viewset: the booking API's courses plus their pain progress.
 router.register("courses", records_api.CourseViewSet, basename="course")
 router.register("appointments", scheduling_api.AppointmentViewSet, basename="appointment")
+router.register("waitlist", waitlist_api.WaitlistViewSet, basename="waitlist")
 
 api_urlpatterns = [
     *records_urls.api_urlpatterns,
@@ -56,6 +59,7 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include(records_urls.urlpatterns)),
     path("", include(reminders_urls.urlpatterns)),
+    path("", include(waitlist_urls.urlpatterns)),
     path("patients/", patient_views.PatientList.as_view(), name="patient-list"),
     path("patients/new/", patient_views.PatientCreate.as_view(), name="patient-create"),
     path("patients/<int:pk>/", patient_views.PatientDetail.as_view(), name="patient-detail"),

@@ -27,3 +27,6 @@ course_cancelled = Signal()
 appointment_missed = Signal()
 # The session took place and is recorded: `appointment` (already saved as completed).
 appointment_completed = Signal()
+# Time that was blocked is bookable again (time off or a closure shortened or removed):
+# `practitioner_id` (None: every practitioner, for a closure), `start`, `end`.
+time_freed = Signal()

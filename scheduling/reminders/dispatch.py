@@ -58,7 +58,7 @@ from clinic.models import Clinic
 from clinic.roles import FRONT_DESK_ROLES
 from patients.models import Patient
 from scheduling.models import Appointment, TreatmentCourse
-from scheduling.reminders import links, questionnaires, sms
+from scheduling.reminders import kinds, links, questionnaires, sms
 from scheduling.reminders.messages import RenderedMessage, render_reminder
 from scheduling.reminders.models import Reminder
 from scheduling.schedule import sessions_to_move
@@ -414,7 +414,6 @@ def _outgoing(
 
 def _decide(reminder: Reminder, chunk: _Chunk) -> tuple[str, object]:
     """Return ("skip", reason), ("wait", new due_at) or ("send", channel)."""
-    appointment = reminder.appointment
     patient = reminder.patient
     now = chunk.now
     reason = _stale_reason(reminder, chunk)
@@ -423,9 +422,10 @@ def _decide(reminder: Reminder, chunk: _Chunk) -> tuple[str, object]:
     clinic = chunk.clinic
     tz = clinic.tz if reminder.channel == Reminder.Channel.STAFF else patient_zone(patient, clinic)
     opens = window_start_for(now, tz)
+    deadline = _deadline(reminder)
     if opens > now:
-        if reminder.kind == Reminder.Kind.BEFORE_VISIT and opens >= appointment.starts_at:
-            return "skip", "The visit starts before quiet hours end"
+        if deadline is not None and opens >= deadline:
+            return "skip", _TOO_LATE.get(reminder.kind, "Worthless once quiet hours end")
         return "wait", opens
     channel = reminder.channel
     if channel == Reminder.Channel.STAFF:
@@ -439,18 +439,36 @@ def _decide(reminder: Reminder, chunk: _Chunk) -> tuple[str, object]:
         if fallback:
             return "send", fallback
         later = next_day_window_start(now, tz)
-        if reminder.kind == Reminder.Kind.BEFORE_VISIT and later >= appointment.starts_at:
-            return "skip", "Text limit reached and the visit is before the next free day"
+        if deadline is not None and later >= deadline:
+            return "skip", "Text limit reached and " + _PAST_DEADLINE.get(
+                reminder.kind, "the message is worthless by the next free day"
+            )
         return "wait", later
     if channel == Reminder.Channel.EMAIL and not patient.can_receive_email:
         return "skip", "Unsubscribed from email or no email address"
     return "send", channel
 
 
+_TOO_LATE = {Reminder.Kind.BEFORE_VISIT: "The visit starts before quiet hours end"}
+_PAST_DEADLINE = {Reminder.Kind.BEFORE_VISIT: "the visit is before the next free day"}
+
+
+def _deadline(reminder: Reminder) -> datetime | None:
+    """Return when the message stops being worth sending: a visit's start for the reminder
+    before it, what a registered kind says for its own; None for the rest."""
+    if reminder.kind == Reminder.Kind.BEFORE_VISIT:
+        return reminder.appointment.starts_at
+    hooks = kinds.hooks_for(reminder.kind)
+    return hooks.deadline(reminder) if hooks else None
+
+
 def _stale_reason(reminder: Reminder, chunk: _Chunk) -> str:
     appointment = reminder.appointment
     now = chunk.now
     kind = reminder.kind
+    hooks = kinds.hooks_for(kind)
+    if hooks:
+        return hooks.stale_reason(reminder, now)
     if kind in questionnaires.KINDS:
         return questionnaires.stale_reason(reminder, now)
     if kind == Reminder.Kind.BEFORE_VISIT:

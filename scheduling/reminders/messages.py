@@ -19,7 +19,7 @@ from clinic.localtime import local_when, patient_zone
 from clinic.models import Clinic
 from patients.phones import display_phone
 from scheduling.models import Appointment
-from scheduling.reminders import links, questionnaires
+from scheduling.reminders import kinds, links, questionnaires
 from scheduling.reminders.models import Reminder
 from scheduling.schedule import sessions_to_move
 
@@ -117,6 +117,8 @@ def render_reminder(
         context["next_when"] = local_when(following.starts_at, tz) if following else ""
     elif kind in questionnaires.KINDS:
         context.update(questionnaires.message_context(reminder, tz))
+    elif hooks := kinds.hooks_for(kind):
+        context.update(hooks.message_context(reminder, tz))
     elif kind == Reminder.Kind.STAFF_ALERT:
         context["patient_name"] = patient.full_name
         context["session_number"] = appointment.number

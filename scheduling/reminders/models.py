@@ -27,6 +27,7 @@ class Reminder(models.Model):
         COURSE_END = "course_end", "End-of-course review nudge"
         QUESTIONNAIRE = "questionnaire", "Hip questionnaire (HOOS, JR)"
         QUESTIONNAIRE_NUDGE = "q_nudge", "Hip questionnaire, second ask"
+        WAITLIST_OFFER = "waitlist_offer", "Wait-list offer of a freed time"
 
     class Channel(models.TextChoices):
         EMAIL = "email", "Email"

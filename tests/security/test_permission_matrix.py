@@ -9,7 +9,7 @@ replaced by real rows so detail pages are tested on data, not only on 404s.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -18,6 +18,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from clinic.models import Closure, TimeOff
+from scheduling.waitlist.models import WaitlistEntry
 from tests.clinic.test_access import ALL_PATHS
 from tests.conftest import issue_token
 
@@ -34,6 +35,14 @@ PRACTITIONERS_ONLY = {
     "other_practitioner": 200,
     "manager": 403,
 }
+FRONT_DESK_ONLY = {
+    "receptionist": 200,
+    "practitioner": 403,
+    "other_practitioner": 403,
+    "manager": 200,
+}
+# A POST-only path the front desk may use: GET is not allowed.
+FRONT_DESK_POST = {**FRONT_DESK_ONLY, "receptionist": 405, "manager": 405}
 
 # (url name, is API) -> {role: status}. Anonymous is always the default rule unless given.
 EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
@@ -75,6 +84,13 @@ EXPECTED: dict[tuple[str, bool], dict[str, int]] = {
     ("closure-detail", True): ALL_STAFF_200,
     ("timeoff-list", True): ALL_STAFF_200,
     ("timeoff-detail", True): ALL_STAFF_200,
+    ("waitlist", False): FRONT_DESK_ONLY,
+    ("waitlist-add", False): FRONT_DESK_ONLY,
+    ("waitlist-entry-offer", False): FRONT_DESK_ONLY,
+    ("waitlist-entry-cancel", False): FRONT_DESK_POST,
+    ("waitlist-list", True): FRONT_DESK_ONLY,
+    ("waitlist-offers", True): FRONT_DESK_ONLY,
+    ("waitlist-cancel", True): FRONT_DESK_POST,
 }
 
 # Which row's id fills a path, by the start of its url name.
@@ -87,6 +103,7 @@ ID_SOURCES = (
     "course",
     "appointment",
     "session",
+    "waitlist",
 )
 ID_IN_PATH = re.compile(r"/(1|x)(/|$)")
 
@@ -109,6 +126,13 @@ def rows(patient, practitioner, rooms, booked_course):
         "course": booked_course.pk,
         "appointment": booked_course.appointments.first().pk,
         "session": booked_course.appointments.first().pk,
+        "waitlist": WaitlistEntry.objects.create(
+            patient=patient,
+            appointment=booked_course.appointments.first(),
+            earliest_time=time(9),
+            latest_time=time(12),
+            until=date(2027, 12, 31),
+        ).pk,
     }
 
 
