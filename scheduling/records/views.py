@@ -217,6 +217,7 @@ class SessionRow:
     colour: str
     url: str
     recorded: bool
+    opens: str = ""  # "Thu Dec 10, 10:00" for a session not started yet: it is recorded from then
     pain_before: int | None = None
     pain_after: int | None = None
     points: str = ""
@@ -240,11 +241,17 @@ class SessionRow:
             "Edit" if self.recorded else "Record",
         )
         if not self.recorded:
+            if self.status in ("cancelled", "no_show"):
+                button = ""
+            elif self.opens:
+                button = format_html(
+                    '<span class="text-muted small record-opens">record from {}</span>', self.opens
+                )
             cells = format_html(
                 '<td class="text-center text-muted">—</td><td class="text-center text-muted">—</td>'
                 '<td colspan="5" class="text-muted small">Not recorded</td>'
                 '<td class="no-print text-end">{}</td>',
-                button if self.status not in ("cancelled", "no_show") else "",
+                button,
             )
         else:
             adverse = (
@@ -303,6 +310,7 @@ def _session_rows(page: selectors.CoursePage, tz) -> list[SessionRow]:
     per-row template work (an include, a URL lookup and method calls for every session)."""
     head, _, tail = reverse("session-record", args=[_URL_SENTINEL]).rpartition(str(_URL_SENTINEL))
     labels = dict(Appointment.Status.choices)
+    now = timezone.now()
     rows = []
     for appointment in page.sessions:
         status = appointment.status
@@ -314,6 +322,7 @@ def _session_rows(page: selectors.CoursePage, tz) -> list[SessionRow]:
             "colour": status_colour(status),
             "url": f"{head}{appointment.pk}{tail}",
             "recorded": False,
+            "opens": _when(appointment.starts_at, tz) if appointment.starts_at > now else "",
         }
         record = getattr(appointment, "record", None)
         if record is not None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from patients.models import Patient
 from tests.records.conftest import NOW, insert_course
 
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS")
@@ -95,3 +97,39 @@ def test_enter_in_the_point_picker_takes_only_a_highlighted_suggestion(
     page.press("#id_points", "ArrowDown")
     page.press("#id_points", "Enter")
     assert page.input_value("#id_points").startswith("GB30")
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_a_session_is_recorded_only_from_its_start_and_the_pages_say_when(
+    live_server, log_in, practitioner, rooms, patient, time_machine
+):
+    time_machine.move_to(NOW, tick=True)  # Wed Mar 31 2027, 12:00 in New York
+    started = insert_course(patient, practitioner, rooms[0], start=NOW - timedelta(hours=1))
+    later_today = insert_course(
+        Patient.objects.create(first_name="Tom", last_name="Rivera", preferred_channel="none"),
+        practitioner,
+        rooms[1],
+        start=NOW + timedelta(hours=2),
+    )
+    page = log_in("mei")
+
+    page.goto(f"{live_server.url}/today/")
+    rows = page.locator("table.today-table tbody tr")
+    expect(rows.filter(has_text="Ana").get_by_role("link", name="Record session")).to_be_visible()
+    tom = rows.filter(has_text="Tom")
+    expect(tom).to_contain_text("record from 14:00")
+    assert tom.get_by_role("link", name="Record session").count() == 0
+
+    # The progress page offers Record for the session under way only.
+    page.goto(f"{live_server.url}/courses/{started.pk}/progress/")
+    sessions = page.locator("#sessions tbody tr")
+    expect(sessions.nth(0).get_by_role("link", name="Record")).to_be_visible()
+    expect(sessions.nth(1)).to_contain_text("record from Sat Apr 3, 11:00")
+    assert sessions.nth(1).get_by_role("link").count() == 0
+
+    # Opening the form of a session not started says when it opens, before any typing.
+    future = later_today.appointments.get(number=1)
+    page.goto(f"{live_server.url}/sessions/{future.pk}/record/")
+    expect(page.get_by_text("it can be recorded from then")).to_be_visible()
+    assert page.locator("#id_points").count() == 0
