@@ -92,7 +92,10 @@ def test_each_practitioner_has_patients_today(seeded, client, username, patients
 def test_a_mid_course_progress_chart_shows_pain_and_hoos_jr(seeded, client):
     course = TreatmentCourse.objects.get(patient__last_name="Lopez", patient__is_demo=True)
     html = login(client, "mei").get(f"/courses/{course.pk}/progress/").content.decode()
-    assert len(re.findall(r'class="pt pt-before"', html)) == 4  # sessions 1-4 on the chart
+    # The chart is drawn twice, wide and for phones (CSS shows one): each has sessions 1-4.
+    charts = re.findall(r'<svg[^>]*class="pain-chart[^"]*".*?</svg>', html, flags=re.S)
+    assert len(charts) == 2
+    assert [len(re.findall(r'class="pt pt-before"', chart)) for chart in charts] == [4, 4]
     assert "<title>Baseline: 43.335/100</title>" in html
     assert "<title>Midpoint: 61.815/100</title>" in html
 
