@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from html import escape
 
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from clinic.models import Clinic, Closure, Practitioner, Room, TimeOff
@@ -108,32 +108,25 @@ class CalendarEvent:
 
     @property
     def html(self) -> str:
-        """Return the block, escaped: one template variable per visit instead of a dozen."""
-        return format_html(
-            '<a class="cal-event status-{} at-{} len-{}{}" href="{}" title="{}" '
-            'data-visit="{}" data-start="{}" data-end="{}" data-practitioner="{}" '
-            'data-status="{}" data-course="{}"{}>'
-            '<span class="cal-when">{}–{}</span> <strong class="cal-patient">{}</strong> '
-            '<span class="cal-meta">{}/{} · {}</span></a>',
-            self.status,
-            self.row,
-            self.span,
-            " cal-short" if self.span < 6 else "",
-            self.url,
-            f"{self.status_label}: {self.start}–{self.end}",
-            self.id,
-            self.start_value,
-            self.end,
-            self.practitioner_id,
-            self.status_label,
-            self.course_url,
-            mark_safe(' draggable="true"') if self.draggable else "",
-            self.start,
-            self.end,
-            self.patient,
-            self.number,
-            self.sessions_planned,
-            self.where,
+        """Return the block, escaped: one template variable per visit instead of a dozen.
+
+        Built as one f-string with the text fields escaped by hand (the numbers, times and
+        status codes are the page's own): format_html's escaping of twenty arguments was a
+        third of a busy week's render."""
+        when = f"{self.start}–{self.end}"
+        label = escape(self.status_label)
+        short = " cal-short" if self.span < 6 else ""
+        drag = ' draggable="true"' if self.draggable else ""
+        return mark_safe(  # every text field below is escaped
+            f'<a class="cal-event status-{escape(self.status)} at-{self.row:d} '
+            f'len-{self.span:d}{short}" href="{escape(self.url)}" title="{label}: {when}" '
+            f'data-visit="{self.id:d}" data-start="{self.start_value}" data-end="{self.end}" '
+            f'data-practitioner="{self.practitioner_id:d}" data-status="{label}" '
+            f'data-course="{escape(self.course_url)}"{drag}>'
+            f'<span class="cal-when">{when}</span> '
+            f'<strong class="cal-patient">{escape(self.patient)}</strong> '
+            f'<span class="cal-meta">{self.number:d}/{self.sessions_planned:d} · '
+            f"{escape(self.where)}</span></a>"
         )
 
 

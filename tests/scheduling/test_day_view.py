@@ -53,6 +53,23 @@ def test_week_blocks_are_placed_by_start_and_sized_by_length(booking_day, book, 
     assert "at-10 len-12" in first.html and "status-booked" in first.html
 
 
+def test_a_visit_block_escapes_the_names_it_prints(client_as, receptionist, booking_day, book):
+    course = book()
+    course.patient.first_name = '<b>O\'Neil & "Co"</b>'
+    course.patient.save()
+    course.appointments.update(room=course.appointments.first().room)
+    room = course.appointments.first().room
+    room.name = "Room <2>"
+    room.save()
+    page = client_as(receptionist).get(
+        "/calendar/", {"practitioner": course.practitioner_id, "date": THURSDAY.isoformat()}
+    )
+    html = page.content.decode()
+    assert "&lt;b&gt;O&#x27;Neil &amp; &quot;Co&quot;&lt;/b&gt;" in html
+    assert "Room &lt;2&gt;" in html
+    assert "<b>O'Neil" not in html and "Room <2>" not in html
+
+
 def test_the_front_desk_calendar_opens_on_the_day_and_a_practitioner_on_their_week(
     client_as, receptionist, manager, practitioner, other_practitioner
 ):
