@@ -14,5 +14,5 @@ def staff_roles(request) -> dict:
         "is_manager": Role.MANAGER in roles,
         "is_front_desk": bool(roles & {Role.RECEPTIONIST, Role.MANAGER}),
         "is_clinical": bool(roles & {Role.PRACTITIONER, Role.MANAGER}),
-        "clinic": (getattr(request, "clinic", None) or Clinic.load()) if roles else None,
+        "clinic": Clinic.of(request) if roles else None,
     }

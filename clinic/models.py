@@ -53,6 +53,12 @@ class Clinic(models.Model):
             clinic, _ = cls.objects.get_or_create(pk=1, defaults={"timezone": settings.TIME_ZONE})
         return clinic
 
+    @classmethod
+    def of(cls, request) -> Clinic:
+        """Return the clinic the time-zone middleware read for this request (saving a query),
+        or read it when the request did not pass through it (the API, a test's request)."""
+        return getattr(request, "clinic", None) or cls.load()
+
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

@@ -30,7 +30,7 @@ def calendar_week(request):
     if not request.GET and own is None and has_role(request.user, *FRONT_DESK_ROLES):
         return redirect("calendar-day")  # the front desk works from the day view
     form = CalendarForm(request.GET or None)
-    clinic = Clinic.load()
+    clinic = Clinic.of(request)
     data = form.cleaned_data if form.is_valid() else {}
     day = data.get("date") or today_in(clinic.tz)
     practitioner = data.get("practitioner")
@@ -70,7 +70,7 @@ def calendar_week(request):
 def calendar_day(request):
     """The day, a column per practitioner: click a visit to act on it, a free slot to book."""
     form = CalendarForm(request.GET or None)
-    clinic = Clinic.load()
+    clinic = Clinic.of(request)
     data = form.cleaned_data if form.is_valid() else {}
     today = today_in(clinic.tz)
     day = data.get("date") or today

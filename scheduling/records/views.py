@@ -168,7 +168,7 @@ def course_progress(request, pk: int):
     if not can_read_clinical(request.user, patient_id=course.patient_id):
         raise PermissionDenied
     page = selectors.course_page(course)
-    tz = (getattr(request, "clinic", None) or Clinic.load()).tz
+    tz = Clinic.of(request).tz
     completed = sum(1 for a in page.sessions if a.status == Appointment.Status.COMPLETED)
     stage = review_stage_due(completed, course.sessions_planned, {r.stage for r in page.reviews})
     can_decide = (
