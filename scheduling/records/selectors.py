@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max, Min, Q
+from django.db.models import Q
 
 from clinic.models import Clinic
 from scheduling.models import Appointment, Condition, TreatmentCourse
@@ -500,24 +500,6 @@ def course_records(
     ).select_related("amended_by"):
         amendments[amendment.record_id].append(amendment)
     return sessions, points, amendments
-
-
-def course_reports(course: TreatmentCourse) -> list[PainReport]:
-    """Return the between-visit reports counted for the course (same rule as its progress)."""
-    # One query for the bounds: model instances with `.only()` from the related manager each
-    # read their missing course_id back, one query per session.
-    bounds = course.appointments.exclude(status=Appointment.Status.CANCELLED).aggregate(
-        start=Min("starts_at"), end=Max("ends_at")
-    )
-    tied = Q(course=course)
-    if bounds["start"] is not None:
-        tied |= Q(
-            course__isnull=True,
-            patient_id=course.patient_id,
-            reported_at__gte=bounds["start"],
-            reported_at__lte=bounds["end"] + REPORT_GRACE,
-        )
-    return list(PainReport.objects.filter(tied).select_related("entered_by"))
 
 
 def previous_points(appointment: Appointment) -> list[str]:

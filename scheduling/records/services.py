@@ -21,7 +21,7 @@ from clinic.roles import Role, has_role
 from patients.models import Patient
 from scheduling import signals
 from scheduling.models import Appointment, TreatmentCourse
-from scheduling.records import hoos, progress
+from scheduling.records import hoos
 from scheduling.records.models import (
     AcupuncturePoint,
     AdverseEvent,
@@ -333,12 +333,6 @@ def pain_report_create(
         )
         audit_log(user=by, action="create", obj=report, patient=patient)
     return report
-
-
-def review_stage_due(course: TreatmentCourse, completed: int) -> str | None:
-    """Return the review stage the course has reached and not yet decided, or None."""
-    decided = {review.stage for review in course.reviews.all()}
-    return progress.review_stage_due(completed, course.sessions_planned, decided)
 
 
 STAGE_DECISIONS = {
