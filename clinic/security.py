@@ -16,19 +16,23 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from urllib.parse import urlencode
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group
 from django.db import models
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django_otp import user_has_device
+from django_otp import device_classes, user_has_device
 
-from clinic.roles import user_roles
+from clinic.roles import ALL_ROLES, Role, user_roles
 
 TWO_FACTOR_MESSAGE = (
     "Two-factor authentication is required for your role. Verify your authenticator code in "
@@ -63,7 +67,56 @@ def two_factor_required(user) -> bool:
     their role needs it, or they chose to set up an authenticator app themselves."""
     if two_factor_required_by_role(user):
         return True
-    return getattr(user, "is_authenticated", False) and user_has_device(user, confirmed=True)
+    if not getattr(user, "is_authenticated", False):
+        return False
+    known = getattr(user, "_clinic_has_device", None)  # read with the user by StaffBackend
+    return known if known is not None else user_has_device(user, confirmed=True)
+
+
+class StaffBackend(ModelBackend):
+    """Django's model backend, reading the signed-in user of each request together with their
+    roles and whether they have a confirmed authenticator: one query instead of three, on every
+    staff page. What it reads is the request's own; nothing is kept between requests."""
+
+    def get_user(self, user_id):
+        sql, devices = _staff_user_sql()
+        params = [*_ROLE_ORDER, user_id]
+        user = next(iter(get_user_model()._default_manager.raw(sql, params)), None)
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        roles = {role for n, role in enumerate(_ROLE_ORDER) if getattr(user, f"has_role_{n}")}
+        if user.is_superuser:
+            roles.add(Role.MANAGER)
+        user._clinic_roles = frozenset(roles)
+        user._clinic_has_device = any(getattr(user, f"has_device_{n}") for n in range(devices))
+        return user
+
+
+_ROLE_ORDER = sorted(ALL_ROLES)
+
+
+@cache
+def _staff_user_sql() -> tuple[str, int]:
+    """Return the query for a user row with an EXISTS flag per role and per kind of
+    authenticator, and how many kinds of authenticator there are. Written
+    as SQL because it runs on every staff request, and the ORM's compiling of the same query
+    (nine subqueries) cost more than the two queries it saves."""
+    User = get_user_model()
+    memberships = User.groups.through._meta.db_table
+    groups = Group._meta.db_table
+    flags = [
+        f"EXISTS (SELECT 1 FROM {memberships} m JOIN {groups} g ON g.id = m.group_id "
+        f"WHERE m.user_id = u.id AND g.name = %s) AS has_role_{n}"
+        for n in range(len(_ROLE_ORDER))
+    ]
+    devices = list(device_classes())
+    flags += [
+        f"EXISTS (SELECT 1 FROM {model._meta.db_table} d "
+        f"WHERE d.user_id = u.id AND d.confirmed) AS has_device_{n}"
+        for n, model in enumerate(devices)
+    ]
+    sql = f"SELECT u.*, {', '.join(flags)} FROM {User._meta.db_table} u WHERE u.id = %s"
+    return sql, len(devices)
 
 
 def two_factor_pending(user) -> bool:

@@ -195,7 +195,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "clinic.security.StaffBackend",  # Django's ModelBackend, reading roles with the user
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -167,6 +167,38 @@ class CalendarColumn:
     def has_cancelled(self) -> bool:
         return any(event.status == Appointment.Status.CANCELLED for event in self.events)
 
+    def html(self, end: str, *, with_slots: bool, selected: tuple[int | None, str] | None) -> str:
+        """Return the column's <section> (see CalendarGrid.html)."""
+        label = escape(self.label)
+        who = f' data-practitioner="{self.practitioner_id:d}"' if self.practitioner_id else ""
+        parts = [
+            f'<section class="cal-column" data-day="{self.day:%Y-%m-%d}"{who} '
+            f'aria-label="{label}">\n'
+            f'<h2 class="cal-head{" is-today" if self.now_row else ""}" title="{label}">'
+            f"{label}</h2>\n"
+            f'<div class="cal-body{" has-cancelled" if self.has_cancelled else ""}">'
+        ]
+        for shade in self.shades:
+            text = escape(shade.label)
+            parts.append(
+                f'<div class="cal-shade {shade.kind} at-{shade.row:d} len-{shade.span:d}" '
+                f'title="{text}">{text if shade.kind != "off-hours" else ""}</div>'
+            )
+        if with_slots:
+            chosen = selected[1] if selected and selected[0] == self.practitioner_id else None
+            for slot in self.slots:
+                parts.append(
+                    f'<a class="cal-slot at-{slot.row:d} len-3'
+                    f'{" is-selected" if slot.value == chosen else ""}" '
+                    f'href="{escape(slot.url)}" data-slot="{slot.value}" '
+                    f'aria-label="Book with {label} at {slot.label}">+ {slot.label}</a>'
+                )
+        parts.extend(event.html for event in self.events)
+        if self.now_row:
+            parts.append(f'<div class="cal-now at-{self.now_row:d}" title="Now"></div>')
+        parts.append(f'{end}<p class="cal-empty mb-0">No visits</p></div>\n</section>\n')
+        return "".join(parts)
+
 
 @dataclass
 class CalendarGrid:
@@ -188,6 +220,33 @@ class CalendarGrid:
     @property
     def rows(self) -> int:
         return self.window.rows
+
+    def html(self, *, with_slots: bool = False, selected: tuple[int | None, str] | None = None):
+        """Return the board, escaped: the time gutter and a column per day or practitioner, with
+        its shading, free slots (`with_slots`: the day view of someone who can book), visits and
+        the line for now. `selected` is the (practitioner id, slot value) the side panel shows.
+
+        Built in Python, like each visit's block: as a template loop over the grid's few hundred
+        cells it was most of a week's render."""
+        rows = self.window.rows
+        end = f'<div class="cal-end at-{rows:d}"></div>'
+        times = "".join(
+            f'<div class="cal-time at-{row:d} len-3{" on-hour" if on_hour else ""}">{label}</div>'
+            for row, label, on_hour in self.times
+        )
+        parts = [
+            '<div class="cal-scroll">\n'
+            f'<div class="cal-board" id="calendar" data-first-minute="{self.window.first:d}" '
+            f'data-rows="{rows:d}">\n'
+            '<div class="cal-gutter" aria-hidden="true"><div class="cal-head"></div>'
+            f'<div class="cal-body">{times}{end}</div></div>\n'
+        ]
+        for column in self.columns:
+            parts.append(column.html(end, with_slots=with_slots, selected=selected))
+        if not self.columns:
+            parts.append('<p class="p-3 mb-0 text-muted">Nobody works this day.</p>\n')
+        parts.append("</div>\n</div>\n")
+        return mark_safe("".join(parts))  # every text field is escaped where it is written
 
 
 def _course_url_parts() -> tuple[str, str]:

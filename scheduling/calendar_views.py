@@ -26,17 +26,18 @@ MAKEUP_LIST = 20
 @role_required(*ALL_ROLES)
 def calendar_week(request):
     """A week for one practitioner or one room; a practitioner's own week by default."""
-    own = Practitioner.objects.filter(user=request.user, active=True).first()
+    practitioners = list(Practitioner.objects.filter(active=True))  # the page lists them all
+    own = next((p for p in practitioners if p.user_id == request.user.pk), None)
     if not request.GET and own is None and has_role(request.user, *FRONT_DESK_ROLES):
         return redirect("calendar-day")  # the front desk works from the day view
-    form = CalendarForm(request.GET or None)
+    form = CalendarForm(request.GET or None, practitioners=practitioners)
     clinic = Clinic.of(request)
     data = form.cleaned_data if form.is_valid() else {}
     day = data.get("date") or today_in(clinic.tz)
     practitioner = data.get("practitioner")
     room = Room.objects.filter(pk=data.get("room")).first() if data.get("room") else None
     if practitioner is None and room is None:
-        practitioner = own or Practitioner.objects.filter(active=True).first()
+        practitioner = own or next(iter(practitioners), None)
     first = day - timedelta(days=day.weekday())
     grid = week_calendar(
         practitioner=practitioner,
@@ -54,13 +55,14 @@ def calendar_week(request):
             "here": request.get_full_path(),
             "move_url": _action_urls(0)["move"],
             "grid": grid,
+            "grid_html": grid.html(),
             "scope": "week",
             "day": day,
             "previous": first - timedelta(days=7),
             "next": first + timedelta(days=7),
             "practitioner": practitioner,
             "room": room,
-            "practitioners": Practitioner.objects.filter(active=True),
+            "practitioners": practitioners,
             "rooms": Room.objects.filter(active=True),
         },
     )
@@ -138,6 +140,11 @@ def calendar_day(request):
                 "time": slot.label,
             }
         )
+    chosen = context.get("selected_slot")
+    context["grid_html"] = grid.html(
+        with_slots=can_act,
+        selected=(context["selected_column"].practitioner_id, chosen.value) if chosen else None,
+    )
     head, _, tail = _action_urls(_SENTINEL)["makeup"].partition(str(_SENTINEL))
     context["makeup_prefix"], context["makeup_suffix"] = head, tail
     return render(request, "scheduling/calendar_day.html", context)

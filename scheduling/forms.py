@@ -141,3 +141,20 @@ class CalendarForm(forms.Form):
         queryset=Practitioner.objects.filter(active=True), required=False
     )
     room = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+    def __init__(self, *args, practitioners: list[Practitioner] | None = None, **kwargs):
+        """`practitioners`: the active practitioners the page has read already, to choose from
+        without another query."""
+        super().__init__(*args, **kwargs)
+        if practitioners is not None:
+            self._practitioners = {p.pk: p for p in practitioners}
+            self.fields["practitioner"] = forms.TypedChoiceField(
+                choices=[("", "")] + [(p.pk, p.name) for p in practitioners],
+                coerce=int,
+                empty_value=None,
+                required=False,
+            )
+
+    def clean_practitioner(self):
+        value = self.cleaned_data["practitioner"]
+        return self._practitioners[value] if isinstance(value, int) else value

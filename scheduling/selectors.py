@@ -15,14 +15,23 @@ TREATING_STATUSES = (
 )
 
 
-def can_read_clinical(user, *, patient_id: int) -> bool:
+def can_read_clinical(user, *, patient_id: int, course: TreatmentCourse | None = None) -> bool:
     """Return whether the user may read the patient's clinical records: a manager, or a
     practitioner treating the patient: a booked, confirmed, checked-in or completed session of
-    theirs with the patient, or an active course of theirs."""
+    theirs with the patient, or an active course of theirs. `course`, one of the patient's
+    courses already read with its practitioner, answers without a query when it is the user's
+    active course."""
     if has_role(user, Role.MANAGER):
         return True
     if not has_role(user, Role.PRACTITIONER):
         return False
+    if (
+        course is not None
+        and course.patient_id == patient_id
+        and course.status == TreatmentCourse.Status.ACTIVE
+        and course.practitioner.user_id == user.pk
+    ):
+        return True
     return (
         Appointment.objects.filter(
             patient_id=patient_id, practitioner__user=user, status__in=TREATING_STATUSES

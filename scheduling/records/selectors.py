@@ -156,9 +156,10 @@ class CoursePage:
 
 
 def course_page(course: TreatmentCourse) -> CoursePage:
-    """Return the progress page's data in a fixed number of queries (six) whatever the course's
-    length: the sessions are read once and the progress, the report window and the HOOS, JR
-    figures are worked out from what was read, by the same rules as progress_for_courses."""
+    """Return the progress page's data in a fixed number of queries (six at most) whatever the
+    course's length: the sessions are read once and the progress, the report window and the
+    HOOS, JR figures are worked out from what was read, by the same rules as
+    progress_for_courses."""
     sessions, points, amendments = course_records(course)
     counted = [a for a in sessions if a.status != Appointment.Status.CANCELLED]
     tied = Q(course=course)
@@ -484,21 +485,26 @@ def course_records(
 ) -> tuple[list[Appointment], dict[int, list[str]], dict[int, list[SessionRecordAmendment]]]:
     """Return the course's sessions in order, each with its record; the point codes of each
     record in the order typed; and each record's amendments, with who made them (both by record
-    id). Three queries: points read as plain values cost a fraction of prefetched instances."""
+    id). At most three queries: points read as plain values cost a fraction of prefetched
+    instances, and amendments are read only when a record says it was amended."""
     sessions = list(course.appointments.select_related("record").order_by("number", "starts_at"))
+    records = [a.record for a in sessions if getattr(a, "record", None) is not None]
     points: dict[int, list[str]] = defaultdict(list)
-    rows = (
-        SessionRecordPoint.objects.filter(record__appointment__course=course)
-        .order_by("record_id", "position")
-        .values_list("record_id", "point_id")
-    )
-    for record_id, code in rows:
-        points[record_id].append(code)
+    if records:
+        rows = (
+            SessionRecordPoint.objects.filter(record_id__in=[r.pk for r in records])
+            .order_by("record_id", "position")
+            .values_list("record_id", "point_id")
+        )
+        for record_id, code in rows:
+            points[record_id].append(code)
     amendments: dict[int, list[SessionRecordAmendment]] = defaultdict(list)
-    for amendment in SessionRecordAmendment.objects.filter(
-        record__appointment__course=course
-    ).select_related("amended_by"):
-        amendments[amendment.record_id].append(amendment)
+    amended = [r.pk for r in records if r.is_amended]
+    if amended:
+        for amendment in SessionRecordAmendment.objects.filter(
+            record_id__in=amended
+        ).select_related("amended_by"):
+            amendments[amendment.record_id].append(amendment)
     return sessions, points, amendments
 
 

@@ -7,6 +7,7 @@ import csv
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
+from html import escape
 
 from crispy_forms.utils import render_crispy_form
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -165,7 +166,7 @@ def course_progress(request, pk: int):
     course = get_object_or_404(
         TreatmentCourse.objects.select_related("patient", "practitioner", "previous_course"), pk=pk
     )
-    if not can_read_clinical(request.user, patient_id=course.patient_id):
+    if not can_read_clinical(request.user, patient_id=course.patient_id, course=course):
         raise PermissionDenied
     page = selectors.course_page(course)
     tz = Clinic.of(request).tz
@@ -232,69 +233,56 @@ class SessionRow:
     @property
     def html(self) -> str:
         """Return the row's <tr>, escaped: one template variable per session instead of twenty
-        (the table was most of the page's template time)."""
-        edit = "btn-outline-secondary" if self.recorded else "btn-primary"
-        button = format_html(
-            '<a class="btn btn-sm {}" href="{}">{}</a>',
-            edit,
-            self.url,
-            "Edit" if self.recorded else "Record",
-        )
-        if not self.recorded:
-            if self.status in ("cancelled", "no_show"):
-                button = ""
-            elif self.opens:
-                button = format_html(
-                    '<span class="text-muted small record-opens">record from {}</span>', self.opens
-                )
-            cells = format_html(
-                '<td class="text-center text-muted">—</td><td class="text-center text-muted">—</td>'
-                '<td colspan="5" class="text-muted small">Not recorded</td>'
-                '<td class="no-print text-end">{}</td>',
-                button,
+        (the table was most of the page's template time). One f-string with the text fields
+        escaped by hand; the numbers, the status code and colour are the page's own."""
+        if self.recorded:
+            button = (
+                f'<a class="btn btn-sm btn-outline-secondary" href="{escape(self.url)}">Edit</a>'
+            )
+        elif self.status in ("cancelled", "no_show"):
+            button = ""
+        elif self.opens:
+            button = (
+                '<span class="text-muted small record-opens">'
+                f"record from {escape(self.opens)}</span>"
             )
         else:
-            adverse = (
-                format_html('<span class="text-danger">{}</span>', self.adverse_event)
-                + (format_html(": {}", self.adverse_event_note) if self.adverse_event_note else "")
-                if self.adverse_event
-                else "None"
+            button = f'<a class="btn btn-sm btn-primary" href="{escape(self.url)}">Record</a>'
+        if not self.recorded:
+            cells = (
+                '<td class="text-center text-muted">—</td><td class="text-center text-muted">—</td>'
+                '<td colspan="5" class="text-muted small">Not recorded</td>'
+                f'<td class="no-print text-end">{button}</td>'
             )
-            amended = (
-                format_html(
-                    '<div><span class="badge text-bg-warning">Amended</span> {}</div>',
-                    format_html_join(
-                        "", '<span class="text-muted">{}</span>', ((a,) for a in self.amendments)
-                    ),
+        else:
+            adverse = "None"
+            if self.adverse_event:
+                adverse = f'<span class="text-danger">{escape(self.adverse_event)}</span>'
+                if self.adverse_event_note:
+                    adverse += f": {escape(self.adverse_event_note)}"
+            amended = ""
+            if self.amended:
+                notes = "".join(
+                    f'<span class="text-muted">{escape(a)}</span>' for a in self.amendments
                 )
-                if self.amended
-                else ""
+                amended = f'<div><span class="badge text-bg-warning">Amended</span> {notes}</div>'
+            cells = (
+                f'<td class="text-center fw-semibold">{self.pain_before:d}</td>'
+                f'<td class="text-center fw-semibold">{self.pain_after:d}</td>'
+                f'<td class="small">{escape(self.points or "—")}</td>'
+                f'<td class="small">{escape(self.techniques or "—")}</td>'
+                f'<td class="small">{adverse}</td>'
+                f'<td class="small findings-cell">'
+                f"{linebreaksbr(self.findings) if self.findings else '—'}</td>"
+                f'<td class="small notes-cell">'
+                f"{linebreaksbr(self.notes) if self.notes else '—'}{amended}</td>"
+                f'<td class="no-print text-end">{button}</td>'
             )
-            cells = format_html(
-                '<td class="text-center fw-semibold">{}</td>'
-                '<td class="text-center fw-semibold">{}</td>'
-                '<td class="small">{}</td><td class="small">{}</td><td class="small">{}</td>'
-                '<td class="small findings-cell">{}</td><td class="small notes-cell">{}{}</td>'
-                '<td class="no-print text-end">{}</td>',
-                self.pain_before,
-                self.pain_after,
-                self.points or "—",
-                self.techniques or "—",
-                adverse,
-                linebreaksbr(self.findings) if self.findings else "—",
-                linebreaksbr(self.notes) if self.notes else "—",
-                amended,
-                button,
-            )
-        return format_html(
-            '<tr{}><td>{}</td><td class="text-nowrap">{}</td>'
-            '<td><span class="badge text-bg-{} status-badge">{}</span></td>{}</tr>',
-            mark_safe(' class="text-muted"') if self.status == "cancelled" else "",
-            self.number,
-            self.when,
-            self.colour,
-            self.status_label,
-            cells,
+        muted = ' class="text-muted"' if self.status == "cancelled" else ""
+        return mark_safe(  # every text field above is escaped
+            f'<tr{muted}><td>{self.number:d}</td><td class="text-nowrap">{escape(self.when)}</td>'
+            f'<td><span class="badge text-bg-{self.colour} status-badge">'
+            f"{escape(self.status_label)}</span></td>{cells}</tr>"
         )
 
 
