@@ -166,20 +166,51 @@ def sessions_to_move(sessions: Iterable[Appointment], *, tz=None) -> set[int]:
     tz = tz or Clinic.load().tz
     first = min(s.starts_at for s in sessions)
     last = max(s.ends_at for s in sessions)
+    closures, time_off = _blocks(first, last, tz, {s.practitioner_id for s in sessions})
+    return {s.pk for s in sessions if _blocked(s, closures, time_off, tz)[0]}
+
+
+def _blocks(first: datetime, last: datetime, tz, practitioner_ids=None) -> tuple[list, list]:
+    """Return the closures and the time off (of those practitioners, or everyone's) that touch
+    the time from `first` to `last`."""
     closures = list(
         Closure.objects.filter(
             start_date__lte=last.astimezone(tz).date(),
             end_date__gte=first.astimezone(tz).date(),
         )
     )
-    time_off = list(
-        TimeOff.objects.filter(
-            practitioner_id__in={s.practitioner_id for s in sessions},
-            start__lt=last,
-            end__gt=first,
-        ).select_related("practitioner")
-    )
-    return {s.pk for s in sessions if _blocked(s, closures, time_off, tz)[0]}
+    time_off = TimeOff.objects.filter(start__lt=last, end__gt=first).select_related("practitioner")
+    if practitioner_ids is not None:
+        time_off = time_off.filter(practitioner_id__in=practitioner_ids)
+    return closures, list(time_off)
+
+
+class BlockedSessions:
+    """sessions_to_move for many calls in a row (a batch of reminders, chunk after chunk):
+    closures and everyone's time off are read for at least READ_AHEAD at a time, and read again
+    only when a session falls outside what was read. Both are short lists."""
+
+    READ_AHEAD = timedelta(days=31)
+
+    def __init__(self, *, tz) -> None:
+        self.tz = tz
+        self._span: tuple[datetime, datetime] | None = None
+        self._closures: list[Closure] = []
+        self._time_off: list[TimeOff] = []
+
+    def to_move(self, sessions: Iterable[Appointment]) -> set[int]:
+        """Return the ids of those sessions that fall on a closure or in their practitioner's
+        time off, as sessions_to_move does."""
+        sessions = list(sessions)
+        if not sessions:
+            return set()
+        first = min(s.starts_at for s in sessions)
+        last = max(s.ends_at for s in sessions)
+        if self._span is None or first < self._span[0] or last > self._span[1]:
+            last = max(last, first + self.READ_AHEAD)
+            self._closures, self._time_off = _blocks(first, last, self.tz)
+            self._span = (first, last)
+        return {s.pk for s in sessions if _blocked(s, self._closures, self._time_off, self.tz)[0]}
 
 
 def sessions_blocked_by(*, closure: Closure | None = None, time_off: TimeOff | None = None):

@@ -266,8 +266,8 @@ def _fmt(value: float) -> str:
 
 
 def _attr(value: str | float) -> str:
-    """Return an XML attribute value, quoted and escaped."""
-    return quoteattr(value if isinstance(value, str) else _fmt(value))
+    """Return an XML attribute value, quoted and escaped (a number needs no escaping)."""
+    return quoteattr(value) if isinstance(value, str) else f'"{_fmt(value)}"'
 
 
 def _shape(kind: str, x: float, y: float, extra: str = "", title: str = "") -> str:

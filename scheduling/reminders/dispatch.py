@@ -58,10 +58,10 @@ from clinic.models import Clinic
 from clinic.roles import FRONT_DESK_ROLES
 from patients.models import Patient
 from scheduling.models import Appointment, TreatmentCourse
-from scheduling.reminders import kinds, links, questionnaires, sms
+from scheduling.reminders import bulk, kinds, links, questionnaires, sms
 from scheduling.reminders.messages import RenderedMessage, render_reminder
 from scheduling.reminders.models import Reminder
-from scheduling.schedule import sessions_to_move
+from scheduling.schedule import BlockedSessions
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +145,9 @@ def send_batch(reminder_ids: list[int]) -> None:
     ids = sorted(set(reminder_ids))
     size = settings.REMINDER_SENDING_CHUNK
     clinic = Clinic.load()  # the clinic's name, phone and zone, read once for the batch
+    blocked = BlockedSessions(tz=clinic.tz)  # closures and time off, read once for most batches
     for first in range(0, len(ids), size):
-        send_chunk(ids[first : first + size], clinic=clinic)
+        send_chunk(ids[first : first + size], clinic=clinic, blocked=blocked)
 
 
 # -- sending a chunk ------------------------------------------------------------------------------
@@ -191,7 +192,12 @@ class _Chunk:
         return self.staff_emails
 
 
-def send_chunk(reminder_ids: list[int], *, clinic: Clinic | None = None) -> dict[int, str]:
+def send_chunk(
+    reminder_ids: list[int],
+    *,
+    clinic: Clinic | None = None,
+    blocked: BlockedSessions | None = None,
+) -> dict[int, str]:
     """Check, mark as sending, send and record claimed reminders; return what happened to each.
 
     The checks, the renders and one UPDATE marking the chunk as sending commit together, with
@@ -200,7 +206,7 @@ def send_chunk(reminder_ids: list[int], *, clinic: Clinic | None = None) -> dict
     """
     now = timezone.now()
     try:
-        outcomes, outgoing = _mark_sending(reminder_ids, now, clinic)
+        outcomes, outgoing = _mark_sending(reminder_ids, now, clinic, blocked)
     except SoftTimeLimitExceeded:
         raise  # the task's time is up: the rest of the batch waits for stale-claim recovery
     except Exception as exc:
@@ -227,7 +233,7 @@ def send_claimed(reminder_id: int) -> str:
 
 
 def _mark_sending(
-    reminder_ids: list[int], now: datetime, clinic: Clinic | None
+    reminder_ids: list[int], now: datetime, clinic: Clinic | None, blocked: BlockedSessions | None
 ) -> tuple[dict[int, str], list[_Outgoing]]:
     """Decide each claimed row and commit the decisions, the sending ones marked with
     `attempts + 1`, `outcome_unknown` and `claimed_at = now`; return the outcomes decided and
@@ -246,7 +252,9 @@ def _mark_sending(
         )
         if not reminders:
             return outcomes, outgoing  # handled by another process, or recovered
-        chunk = _load_chunk(reminders, now, clinic or Clinic.load())
+        clinic = clinic or Clinic.load()
+        blocked = blocked or BlockedSessions(tz=clinic.tz)
+        chunk = _load_chunk(reminders, now, clinic, blocked)
         batch = links.LinkBatch()
         rendered: list[tuple[Reminder, RenderedMessage, str]] = []
         for reminder in reminders:
@@ -324,7 +332,9 @@ def _fault(exc: Exception) -> str:
     return f"Could not be sent: {exc.__class__.__name__}"
 
 
-def _load_chunk(reminders: list[Reminder], now: datetime, clinic: Clinic) -> _Chunk:
+def _load_chunk(
+    reminders: list[Reminder], now: datetime, clinic: Clinic, blocked: BlockedSessions
+) -> _Chunk:
     """Read what the checks of every row need: a constant number of queries per chunk."""
     need_sessions = {
         r.appointment.course_id
@@ -375,7 +385,7 @@ def _load_chunk(reminders: list[Reminder], now: datetime, clinic: Clinic) -> _Ch
         course_sessions=course_sessions,
         texting_visits={r.appointment_id for r in texting},
         texts_sent=texts_sent,
-        to_move=sessions_to_move(shown, tz=clinic.tz),
+        to_move=blocked.to_move(shown),
     )
 
 
@@ -662,41 +672,10 @@ def _write_rows(
     """Write each row's own values of `fields` in one UPDATE, only to rows whose `claimed_at` is
     still `claimed_at` when it is given.
 
-    On PostgreSQL this joins a VALUES list: Django's bulk_update builds a CASE per field and row,
-    which cost more than all the rest of a chunk.
-    """
-    if connection.vendor != "postgresql":
-        rows_query = Reminder.objects.all()
-        if claimed_at is not None:
-            rows_query = rows_query.filter(claimed_at=claimed_at)
-        rows_query.bulk_update(rows, fields)
-        return
-    quote = connection.ops.quote_name
-    columns = [Reminder._meta.get_field(name) for name in fields]
-    casts = ", ".join(["%s::bigint"] + [f"%s::{field.db_type(connection)}" for field in columns])
-    params: list = []
-    for row in rows:
-        params.append(row.pk)
-        params += [
-            field.get_db_prep_value(getattr(row, field.attname), connection) for field in columns
-        ]
-    names = ", ".join(quote(field.column) for field in columns)
-    assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns)
-    sql = (
-        f"UPDATE {quote(Reminder._meta.db_table)} AS r SET {assignments} "
-        f"FROM (VALUES {', '.join(f'({casts})' for _ in rows)}) AS v(id, {names}) "
-        "WHERE r.id = v.id"
-    )
-    if claimed_at is not None:
-        sql += " AND r.claimed_at = %s"
-        params.append(claimed_at)
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        if claimed_at is not None:
-            # A result need not wait for the disk: if the database lost it in a crash, the row
-            # would still read as sending and be flagged for staff, never sent again. Marking
-            # as sending (claimed_at None here) always commits synchronously.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        cursor.execute(sql, params)
+    A result (`claimed_at` given) need not wait for the disk: if the database lost it in a
+    crash, the row would still read as sending and be flagged for staff, never sent again.
+    Marking as sending always commits synchronously."""
+    bulk.update_rows(Reminder, rows, fields, claimed_at=claimed_at, synchronous=claimed_at is None)
 
 
 def _front_desk_emails() -> list[str]:

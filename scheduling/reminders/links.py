@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -39,6 +39,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from patients.models import Patient
 from scheduling.models import Appointment
 from scheduling.records.models import Questionnaire
+from scheduling.reminders import bulk
 from scheduling.reminders.models import PatientLink
 
 ACTIONS = tuple(PatientLink.Action.values)
@@ -234,25 +235,21 @@ class LinkBatch:
 
 
 def _insert(new_links: list[PatientLink]) -> None:
-    """Insert the links in one statement. On PostgreSQL a plain multi-row INSERT: bulk_create's
-    compiler cost more per row than the rest of making a link."""
-    if not new_links:
-        return
-    if connection.vendor != "postgresql":
-        PatientLink.objects.bulk_create(new_links)
-        return
-    columns = ["key", "action", "patient_id", "appointment_id", "appointment_starts_at"]
-    columns += ["created_at", "expires_at"]
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(PatientLink._meta.db_table)} "
-        f"({', '.join(quote(column) for column in columns)}) "
-        f"VALUES {', '.join([row] * len(new_links))}"
+    """Insert the links in one statement: bulk_create's compiler cost more per row than the
+    rest of making a link."""
+    bulk.insert_rows(
+        PatientLink,
+        new_links,
+        [
+            "key",
+            "action",
+            "patient",
+            "appointment",
+            "appointment_starts_at",
+            "created_at",
+            "expires_at",
+        ],
     )
-    params = [getattr(link, column) for link in new_links for column in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 def fill_links(text: str, urls: dict[str, str]) -> str:

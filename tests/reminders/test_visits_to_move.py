@@ -5,7 +5,7 @@ patient to confirm it."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +16,7 @@ from scheduling.models import Appointment
 from scheduling.reminders import links
 from scheduling.reminders.messages import render_reminder
 from scheduling.reminders.models import PatientLink, Reminder
-from scheduling.schedule import sessions_to_move
+from scheduling.schedule import BlockedSessions, sessions_to_move
 from tests.reminders.conftest import at, run_dispatch, without_questionnaire_messages
 from tests.reminders.test_messages import sms_segments
 
@@ -51,6 +51,28 @@ def test_sessions_on_a_closure_or_time_off_are_to_move(course, django_assert_num
         moving = sessions_to_move(sessions)
     assert moving == {session(course, 2).pk, session(course, 3).pk}
     assert sessions_to_move([]) == set()
+
+
+def test_chunk_after_chunk_the_closures_and_time_off_are_read_again_only_outside_what_was_read(
+    course, django_assert_num_queries
+):
+    sessions = list(course.appointments.order_by("number"))
+    blocked = BlockedSessions(tz=Clinic.load().tz)
+    with django_assert_num_queries(2):  # closures and time off, for a month from session 1
+        first = blocked.to_move(sessions[:2])
+    with django_assert_num_queries(0):
+        second = blocked.to_move(sessions[2:4])
+    assert (first, second) == ({session(course, 2).pk}, {session(course, 3).pk})
+    later = sessions[-1]
+    later.starts_at += timedelta(days=60)
+    later.ends_at += timedelta(days=60)
+    TimeOff.objects.create(
+        practitioner=course.practitioner,
+        start=later.starts_at - timedelta(hours=1),
+        end=later.ends_at + timedelta(hours=1),
+    )
+    with django_assert_num_queries(2):  # outside the month read: read again
+        assert blocked.to_move([later]) == {later.pk}
 
 
 @time_machine.travel(at(2027, 2, 20, 12), tick=False)
