@@ -4,9 +4,9 @@
 
 Creates its own database (<name>_bench_reminders) and drops it at the end; uses the Redis
 database of REDIS_URL and flushes it before and after. Prints two rates from the same run:
-plain no-op Celery tasks (the broker and worker's own ceiling) and reminders dispatched
-(claimed, re-checked, attempt recorded, sent to the file SMS backend, result recorded), and last
-their ratio, `reminders/noop: R`.
+plain no-op Celery tasks (the broker and worker's own ceiling; the mean of a run before the
+reminders and one after) and reminders dispatched (claimed, re-checked, attempt recorded, sent to
+the file SMS backend, result recorded), and last their ratio, `reminders/noop: R`.
 """
 
 from __future__ import annotations
@@ -72,18 +72,24 @@ def run() -> None:
         "DEBUG": "false",
     }
 
-    # 1. No-op tasks: queue them all, then let one worker drain the queue.
-    for _ in range(COUNT):
-        noop.delay()
-    worker = Worker(var_dir, "noop", beat=False, concurrency=CONCURRENCY, env=tuning).start()
-    try:
-        started = wait_for(lambda: broker.llen("celery") < COUNT)
-        wait_for(lambda: broker.llen("celery") == 0, timeout=600)
-        noop_rate = COUNT / (time.monotonic() - started)
-    finally:
-        worker.stop()
+    def noop_run() -> float:
+        """Queue COUNT no-op tasks, then let one worker drain the queue; return tasks/s."""
+        flush_redis()
+        for _ in range(COUNT):
+            noop.delay()
+        worker = Worker(var_dir, "noop", beat=False, concurrency=CONCURRENCY, env=tuning).start()
+        try:
+            started = wait_for(lambda: broker.llen("celery") < COUNT)
+            wait_for(lambda: broker.llen("celery") == 0, timeout=600)
+            return COUNT / (time.monotonic() - started)
+        finally:
+            worker.stop()
 
-    # 2. Reminders: COUNT due rows; one worker with embedded beat dispatching every second.
+    # No-op tasks before and after the reminders, so a drift in the machine's speed during the
+    # run falls on both sides of the ratio alike.
+    noop_rates = [noop_run()]
+
+    # Reminders: COUNT due rows; one worker with embedded beat dispatching every second.
     flush_redis()
     ids = seed_due_reminders(COUNT)
     assert Reminder.objects.count() == len(ids)
@@ -98,11 +104,17 @@ def run() -> None:
     finally:
         worker.stop()
         flush_redis()
+    noop_rates.append(noop_run())
+    flush_redis()
+    noop_rate = sum(noop_rates) / len(noop_rates)
     sent = pending.filter(status="sent").count()
     lines = (var_dir / "outbox" / "sms" / "messages.jsonl").read_text().count("\n")
 
     print(f"worker concurrency {CONCURRENCY}, {os.cpu_count()} CPUs, {COUNT} items each")
-    print(f"no-op Celery tasks:    {noop_rate:8.0f} per second")
+    print(
+        f"no-op Celery tasks:    {noop_rate:8.0f} per second "
+        f"(before {noop_rates[0]:.0f}, after {noop_rates[1]:.0f})"
+    )
     print(
         f"reminders dispatched:  {reminder_rate:8.0f} per second ({sent} sent, {lines} delivered)"
     )

@@ -13,6 +13,19 @@ from datetime import datetime
 
 from django.db import connection, models, transaction
 
+# Fields whose Python value is what the driver sends: no get_db_prep_value (timezone checks
+# and conversions) for every value of every row. Datetimes are aware, as the models keep them.
+_PLAIN_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.BooleanField,
+    models.CharField,
+    models.DateTimeField,
+    models.ForeignKey,
+    models.IntegerField,
+    models.TextField,
+)
+
 
 def _arrays(model: type[models.Model], rows: Sequence[models.Model], names: Sequence[str]):
     """Return (the unnest(...) source, its column list, its parameters): one typed array per
@@ -22,7 +35,9 @@ def _arrays(model: type[models.Model], rows: Sequence[models.Model], names: Sequ
     source = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
     columns = ", ".join(quote(field.column) for field in fields)
     params = [
-        [field.get_db_prep_value(getattr(row, field.attname), connection) for row in rows]
+        [getattr(row, field.attname) for row in rows]
+        if isinstance(field, _PLAIN_FIELDS)
+        else [field.get_db_prep_value(getattr(row, field.attname), connection) for row in rows]
         for field in fields
     ]
     return f"unnest({source})", columns, params
@@ -54,10 +69,14 @@ def update_rows(
         f"{quote(column)} = v.{quote(column)}"
         for column in (model._meta.get_field(name).column for name in fields)
     )
+    # The second condition on the key lets PostgreSQL find the rows by index: joined with the
+    # arrays alone it scanned the whole table, which only grows.
     sql = (
         f"UPDATE {quote(model._meta.db_table)} AS r SET {assignments} "
-        f"FROM {source} AS v({columns}) WHERE r.{pk_column} = v.{pk_column}"
+        f"FROM {source} AS v({columns}) WHERE r.{pk_column} = v.{pk_column} "
+        f"AND r.{pk_column} = ANY(%s)"
     )
+    params.append(params[0])
     if claimed_at is not None:
         sql += " AND r.claimed_at = %s"
         params.append(claimed_at)
