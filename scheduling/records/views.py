@@ -164,7 +164,7 @@ def _save_record(request, appointment, record, form) -> None:
 def course_progress(request, pk: int):
     """The course's pain chart, sessions, reports and review."""
     course = get_object_or_404(
-        TreatmentCourse.objects.select_related("patient", "practitioner", "previous_course"), pk=pk
+        TreatmentCourse.objects.select_related("patient", "practitioner"), pk=pk
     )
     if not can_read_clinical(request.user, patient_id=course.patient_id, course=course):
         raise PermissionDenied
