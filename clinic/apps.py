@@ -15,8 +15,10 @@ class ClinicConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in
+        from django.db.backends.signals import connection_created
 
         from clinic import tokens
+        from clinic.db import use_compiled_timestamp_loader
         from clinic.middleware import mark_session_start
         from clinic.roles import sync_role_permissions
 
@@ -24,6 +26,7 @@ class ClinicConfig(AppConfig):
         # roles name exists. The flush between transactional tests sends this signal too.
         post_migrate.connect(sync_role_permissions, sender=apps.get_app_config("reminders"))
         user_logged_in.connect(mark_session_start)
+        connection_created.connect(use_compiled_timestamp_loader)
         user_model = get_user_model()
         pre_save.connect(tokens.revoke_tokens_on_account_change, sender=user_model)
         m2m_changed.connect(tokens.revoke_tokens_on_role_change, sender=user_model.groups.through)
