@@ -9,7 +9,6 @@ costs more per row than the rest of sending a reminder; both are used on other d
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from django.db import connection, models, transaction
 
@@ -48,18 +47,18 @@ def update_rows(
     rows: Sequence[models.Model],
     fields: Sequence[str],
     *,
-    claimed_at: datetime | None = None,
+    only_where: dict[str, object] | None = None,
     synchronous: bool = True,
 ) -> None:
-    """Write each row's own values of `fields` in one UPDATE; with `claimed_at`, only to rows
-    whose `claimed_at` still is that. `synchronous=False` lets the commit return before the
-    write reaches the disk."""
+    """Write each row's own values of `fields` in one UPDATE; with `only_where` ({field: value}),
+    only to rows whose fields still hold those values. `synchronous=False` lets the commit
+    return before the write reaches the disk."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         query = model._default_manager.all()
-        if claimed_at is not None:
-            query = query.filter(claimed_at=claimed_at)
+        if only_where:
+            query = query.filter(**only_where)
         query.bulk_update(rows, fields)
         return
     quote = connection.ops.quote_name
@@ -77,9 +76,9 @@ def update_rows(
         f"AND r.{pk_column} = ANY(%s)"
     )
     params.append(params[0])
-    if claimed_at is not None:
-        sql += " AND r.claimed_at = %s"
-        params.append(claimed_at)
+    for name, value in (only_where or {}).items():
+        sql += f" AND r.{quote(model._meta.get_field(name).column)} = %s"
+        params.append(value)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         if not synchronous:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")

@@ -675,7 +675,13 @@ def _write_rows(
     A result (`claimed_at` given) need not wait for the disk: if the database lost it in a
     crash, the row would still read as sending and be flagged for staff, never sent again.
     Marking as sending always commits synchronously."""
-    bulk.update_rows(Reminder, rows, fields, claimed_at=claimed_at, synchronous=claimed_at is None)
+    bulk.update_rows(
+        Reminder,
+        rows,
+        fields,
+        only_where={"claimed_at": claimed_at} if claimed_at is not None else None,
+        synchronous=claimed_at is None,
+    )
 
 
 def _front_desk_emails() -> list[str]:

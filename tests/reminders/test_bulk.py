@@ -43,7 +43,9 @@ def test_a_conditional_update_skips_rows_claimed_at_another_time():
     rows = list(Reminder.objects.filter(pk__in=ids).order_by("pk"))
     for row in rows:
         row.status = Reminder.Status.SENT
-    bulk.update_rows(Reminder, rows, ["status"], claimed_at=claimed, synchronous=False)
+    bulk.update_rows(
+        Reminder, rows, ["status"], only_where={"claimed_at": claimed}, synchronous=False
+    )
     assert dict(Reminder.objects.values_list("pk", "status")) == {
         ids[0]: "sent",
         ids[1]: "claimed",
