@@ -265,44 +265,36 @@ def _fmt(value: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def _attr(value: str | float) -> str:
-    """Return an XML attribute value, quoted and escaped (a number needs no escaping)."""
-    return quoteattr(value) if isinstance(value, str) else f'"{_fmt(value)}"'
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_R = _fmt(_MARKER)  # a circle's radius
+_SIDE = _MARKER * 1.8  # a square's side
+_TIP = _MARKER * 1.3  # from a diamond's centre to its tips
 
 
 def _shape(kind: str, x: float, y: float, extra: str = "", title: str = "") -> str:
     """Return the marker of one series: circle before, open square after, diamond for a report.
 
-    Shapes (and the after line's dashes) differ as well as colour, so the chart still reads
-    when printed in black and white.
+    ``title`` is the hover text, already escaped. Shapes (and the after line's dashes) differ as
+    well as colour, so the chart still reads when printed in black and white.
     """
-    title_el = f"<title>{escape(title)}</title>" if title else ""
+    title_el = f"<title>{title}</title>" if title else ""
     if kind == "before":
         return (
-            f"<circle{extra} cx={_attr(x)} cy={_attr(y)} r={_attr(_MARKER)}"
+            f'<circle{extra} cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_R}"'
             f' fill="{_BEFORE_COLOUR}">{title_el}</circle>'
         )
     if kind == "after":
-        side = _MARKER * 1.8
+        side = _fmt(_SIDE)
         return (
-            f"<rect{extra} x={_attr(x - side / 2)} y={_attr(y - side / 2)}"
-            f' width={_attr(side)} height={_attr(side)} fill="#ffffff"'
+            f'<rect{extra} x="{_fmt(x - _SIDE / 2)}" y="{_fmt(y - _SIDE / 2)}"'
+            f' width="{side}" height="{side}" fill="#ffffff"'
             f' stroke="{_AFTER_COLOUR}" stroke-width="2">{title_el}</rect>'
         )
-    r = _MARKER * 1.3
-    diamond = f"M{_fmt(x)} {_fmt(y - r)}L{_fmt(x + r)} {_fmt(y)}L{_fmt(x)} {_fmt(y + r)}"
-    diamond += f"L{_fmt(x - r)} {_fmt(y)}Z"
-    return f'<path{extra} d={_attr(diamond)} fill="{_REPORT_COLOUR}">{title_el}</path>'
-
-
-def _marker(point: SeriesPoint, x: float, y: float, title: str) -> str:
-    """Return the SVG marker for one score, with its hover text."""
-    if point.source == SESSION_BEFORE:
-        return _shape("before", x, y, ' class="pt pt-before"', title)
-    if point.source == SESSION_AFTER:
-        return _shape("after", x, y, ' class="pt pt-after"', title)
-    extra = f' class="pt pt-report" data-source={_attr(point.source)}'
-    return _shape("report", x, y, extra, title)
+    left, centre, right = _fmt(x - _TIP), _fmt(x), _fmt(x + _TIP)
+    top, middle, bottom = _fmt(y - _TIP), _fmt(y), _fmt(y + _TIP)
+    diamond = f"M{centre} {top}L{right} {middle}L{centre} {bottom}L{left} {middle}Z"
+    return f'<path{extra} d="{diamond}" fill="{_REPORT_COLOUR}">{title_el}</path>'
 
 
 def _describe(progress: Progress) -> str:
@@ -328,6 +320,134 @@ def _describe(progress: Progress) -> str:
     return " ".join(parts)
 
 
+class PainChart:
+    """An inline SVG chart of a course's pain scores, drawn at as many sizes as a page needs.
+
+    Two series share each session's place on the x axis, which is labelled with the session's
+    date: pain before needling (filled circles on a solid line) and after it (open squares on a
+    dashed line). Between-visit reports sit between the sessions around them, as diamonds
+    labelled with their score. A legend at the top names the three. The y axis is the 0-10
+    scale with a gridline per point. Each marker has a ``<title>`` for hover and the chart has
+    a ``<desc>`` for screen readers. ``tz`` converts dates and times (pass the clinic's zone).
+    Styling is inline so the chart prints without CSS, and no script is needed.
+
+    What does not depend on the size (each point's place, hover text and date, and the
+    description) is worked out once here; ``svg()`` draws one size. The progress page draws two,
+    wide and for phones, so that the text stays readable on both.
+    """
+
+    def __init__(
+        self, progress: Progress, *, tz: tzinfo | None = None, title: str = "Pain over the course"
+    ) -> None:
+        series = progress.series
+        self.series = series
+        self.title = escape(title)
+        self.description = escape(_describe(progress) if series else _EMPTY_MESSAGE)
+        self.slots = _slots(series)
+        self.hovers: list[str] = []  # escaped
+        self.dates: list[str] = []  # under a session's place; "" for the other points
+        for point in series:
+            at = point.at.astimezone(tz) if tz is not None else point.at
+            day = f"{_MONTHS[at.month - 1]} {at.day}"  # "Mar 14"; strftime costs more
+            self.hovers.append(
+                escape(
+                    f"{point.label}: {point.score}/10, {_WEEKDAYS[at.weekday()]} {day},"
+                    f" {at.hour:02d}:{at.minute:02d}"
+                )
+            )
+            self.dates.append(day if point.source == SESSION_BEFORE else "")
+        # A report's source is a model choice, but it is quoted as any other text would be.
+        self.sources = [quoteattr(p.source) if not p.is_session else "" for p in series]
+
+    def svg(self, *, width: int = 720, height: int = 280, css_class: str = "pain-chart") -> str:
+        """Return the chart drawn ``width`` by ``height``. The page scales it to the width of its
+        card, so pass a narrow size for phones so that its text stays readable."""
+        open_tag = (
+            f'<svg xmlns="http://www.w3.org/2000/svg" class={quoteattr(css_class)}'
+            f' width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img"'
+            f' font-family="sans-serif" font-size="{_FONT_SIZE}">'
+        )
+        head = f"<title>{self.title}</title><desc>{self.description}</desc>"
+        series = self.series
+        if not series:
+            return (
+                f"{open_tag}{head}"
+                f'<text class="empty" x="{_fmt(width / 2)}" y="{_fmt(height / 2)}"'
+                f' text-anchor="middle" fill="{_TEXT_COLOUR}">{self.description}</text></svg>'
+            )
+        legend, legend_h = _legend(width)
+        top = legend_h + 14
+        plot_w = width - _LEFT - _RIGHT
+        plot_h = height - top - _BOTTOM
+
+        def y_of(score: int) -> float:
+            return top + plot_h * (PAIN_MAX - score) / (PAIN_MAX - PAIN_MIN)
+
+        count = max(self.slots) + 1
+        # Inset the first and last places so their markers clear the axis labels and the edge.
+        inset = max(_MARKER * 4, _CHAR_WIDTH * 3.5)
+        step = (plot_w - 2 * inset) / (count - 1) if count > 1 else 0.0
+
+        def x_of(slot: int) -> float:
+            return _LEFT + (inset + slot * step if count > 1 else plot_w / 2)
+
+        positions = [
+            (x_of(slot), y_of(p.score)) for slot, p in zip(self.slots, series, strict=True)
+        ]
+        parts = [open_tag, head, _y_axis(top, plot_w, plot_h, y_of), legend]
+        for source, kind, dashes in (
+            (SESSION_BEFORE, "before", ""),
+            (SESSION_AFTER, "after", ' stroke-dasharray="6 4"'),
+        ):
+            line = [xy for xy, p in zip(positions, series, strict=True) if p.source == source]
+            if line:
+                colour = _BEFORE_COLOUR if kind == "before" else _AFTER_COLOUR
+                points_attr = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in line)
+                parts.append(
+                    f'<polyline class="series-{kind}" points="{points_attr}" fill="none"'
+                    f' stroke="{colour}" stroke-width="2" stroke-linejoin="round"{dashes}/>'
+                )
+        parts.append(self._x_labels(positions, top + plot_h))
+        parts.append('<g class="markers">')
+        for (x, y), point, hover, source in zip(
+            positions, series, self.hovers, self.sources, strict=True
+        ):
+            if point.source == SESSION_BEFORE:
+                parts.append(_shape("before", x, y, ' class="pt pt-before"', hover))
+            elif point.source == SESSION_AFTER:
+                parts.append(_shape("after", x, y, ' class="pt pt-after"', hover))
+            else:
+                extra = f' class="pt pt-report" data-source={source}'
+                # Its score above the diamond, or below it at the top of the scale.
+                label_y = y - 11 if point.score < PAIN_MAX - 1 else y + 19
+                parts.append(
+                    f"{_shape('report', x, y, extra, hover)}"
+                    f'<text class="report-label" x="{_fmt(x)}" y="{_fmt(label_y)}"'
+                    f' text-anchor="middle" fill="{_REPORT_COLOUR}"'
+                    f' font-size="{_FONT_SIZE - 1}">{point.score} reported</text>'
+                )
+        parts.append("</g></svg>")
+        return "".join(parts)
+
+    def _x_labels(self, positions: list[tuple[float, float]], bottom: float) -> str:
+        """Return each session's date under its place, skipping one that would run into the
+        last one drawn (a long course on a narrow chart)."""
+        labels = ['<g class="x-labels">']
+        last_x = None
+        room = _CHAR_WIDTH * 6 + 6  # "Mar 14" and a gap
+        y = _fmt(bottom + 18)
+        for (x, _), date in zip(positions, self.dates, strict=True):
+            if not date or (last_x is not None and x - last_x < room):
+                continue
+            labels.append(
+                f'<text x="{_fmt(x)}" y="{y}" text-anchor="middle"'
+                f' fill="{_TEXT_COLOUR}">{date}</text>'
+            )
+            last_x = x
+        labels.append("</g>")
+        return "".join(labels)
+
+
 def pain_chart_svg(
     progress: Progress,
     *,
@@ -337,82 +457,10 @@ def pain_chart_svg(
     title: str = "Pain over the course",
     css_class: str = "pain-chart",
 ) -> str:
-    """Return an inline SVG chart of the course's pain scores, ready to embed in a page.
-
-    Two series share each session's place on the x axis, which is labelled with the session's
-    date: pain before needling (filled circles on a solid line) and after it (open squares on a
-    dashed line). Between-visit reports sit between the sessions around them, as diamonds
-    labelled with their score. A legend at the top names the three. The y axis is the 0-10
-    scale with a gridline per point. Each marker has a ``<title>`` for hover and the chart has
-    a ``<desc>`` for screen readers. ``tz`` converts dates and times (pass the clinic's zone).
-    ``width`` and ``height`` set the drawing's proportions: the page scales it to the width of
-    its card, so pass a narrow size for phones so that its text stays readable. Styling is
-    inline so the chart prints without CSS, and no script is needed.
-    """
-    open_tag = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class={_attr(css_class)} width="{width}"'
-        f' height="{height}" viewBox="0 0 {width} {height}" role="img"'
-        f' font-family="sans-serif" font-size="{_FONT_SIZE}">'
+    """Return the course's pain chart (see PainChart) drawn at one size."""
+    return PainChart(progress, tz=tz, title=title).svg(
+        width=width, height=height, css_class=css_class
     )
-    head = f"<title>{escape(title)}</title>"
-    if not progress.series:
-        return (
-            f"{open_tag}{head}<desc>{escape(_EMPTY_MESSAGE)}</desc>"
-            f'<text class="empty" x="{_fmt(width / 2)}" y="{_fmt(height / 2)}"'
-            f' text-anchor="middle" fill="{_TEXT_COLOUR}">{escape(_EMPTY_MESSAGE)}</text></svg>'
-        )
-
-    legend, legend_h = _legend(width)
-    top = legend_h + 14
-    plot_w = width - _LEFT - _RIGHT
-    plot_h = height - top - _BOTTOM
-
-    def y_of(score: int) -> float:
-        return top + plot_h * (PAIN_MAX - score) / (PAIN_MAX - PAIN_MIN)
-
-    slots = _slots(progress.series)
-    count = max(slots) + 1
-    # Inset the first and last places so their markers clear the axis labels and the edge.
-    inset = max(_MARKER * 4, _CHAR_WIDTH * 3.5)
-    step = (plot_w - 2 * inset) / (count - 1) if count > 1 else 0.0
-
-    def x_of(slot: int) -> float:
-        return _LEFT + (inset + slot * step if count > 1 else plot_w / 2)
-
-    parts = [open_tag, head, f"<desc>{escape(_describe(progress))}</desc>"]
-    parts.append(_y_axis(top, plot_w, plot_h, y_of))
-    parts.append(legend)
-    positions = [
-        (x_of(slot), y_of(p.score)) for slot, p in zip(slots, progress.series, strict=True)
-    ]
-    for source, kind, dashes in (
-        (SESSION_BEFORE, "before", ""),
-        (SESSION_AFTER, "after", ' stroke-dasharray="6 4"'),
-    ):
-        line = [xy for xy, p in zip(positions, progress.series, strict=True) if p.source == source]
-        if line:
-            colour = _BEFORE_COLOUR if kind == "before" else _AFTER_COLOUR
-            points_attr = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in line)
-            parts.append(
-                f'<polyline class="series-{kind}" points="{points_attr}" fill="none"'
-                f' stroke="{colour}" stroke-width="2" stroke-linejoin="round"{dashes}/>'
-            )
-    parts.append(_x_labels(progress.series, positions, top + plot_h, tz))
-    parts.append('<g class="markers">')
-    for (x, y), point in zip(positions, progress.series, strict=True):
-        at = point.at.astimezone(tz) if tz is not None else point.at
-        hover = f"{point.label}: {point.score}/10, {at:%a %b} {at.day}, {at:%H:%M}"
-        parts.append(_marker(point, x, y, hover))
-        if not point.is_session:
-            # Above the diamond, or below it when it sits at the top of the scale.
-            label_y = y - 11 if point.score < PAIN_MAX - 1 else y + 19
-            parts.append(
-                f'<text class="report-label" x="{_fmt(x)}" y="{_fmt(label_y)}"'
-                f' text-anchor="middle" fill="{_REPORT_COLOUR}" font-size="{_FONT_SIZE - 1}">'
-                f"{point.score} reported</text>"
-            )
-    parts.append("</g></svg>")
-    return "".join(parts)
 
 
 def _slots(series: tuple[SeriesPoint, ...]) -> list[int]:
@@ -450,25 +498,6 @@ def _y_axis(top: float, plot_w: float, plot_h: float, y_of) -> str:
     )
     parts.append("</g>")
     return "".join(parts)
-
-
-def _x_labels(series, positions, bottom: float, tz: tzinfo | None) -> str:
-    """Return each session's date under its place, skipping one that would run into the last
-    one drawn (a long course on a narrow chart)."""
-    labels = ['<g class="x-labels">']
-    last_x = None
-    room = _CHAR_WIDTH * 6 + 6  # "Mar 14" and a gap
-    for (x, _), point in zip(positions, series, strict=True):
-        if point.source != SESSION_BEFORE or (last_x is not None and x - last_x < room):
-            continue
-        at = point.at.astimezone(tz) if tz is not None else point.at
-        labels.append(
-            f'<text x="{_fmt(x)}" y="{_fmt(bottom + 18)}" text-anchor="middle"'
-            f' fill="{_TEXT_COLOUR}">{at:%b} {at.day}</text>'
-        )
-        last_x = x
-    labels.append("</g>")
-    return "".join(labels)
 
 
 def _legend(width: int) -> tuple[str, float]:

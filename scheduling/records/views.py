@@ -40,7 +40,7 @@ from scheduling.records.forms import (
 from scheduling.records.hoos import hoos_chart_svg
 from scheduling.records.models import CourseReview, Questionnaire
 from scheduling.records.points import search_points
-from scheduling.records.progress import pain_chart_svg, review_stage_due
+from scheduling.records.progress import PainChart, review_stage_due
 from scheduling.selectors import can_read_clinical
 from scheduling.services.errors import BookingConflict, BookingError
 from scheduling.templatetags.clinic_time import status_colour
@@ -178,13 +178,12 @@ def course_progress(request, pk: int):
     audit_log(user=request.user, action="view", obj=course, request=request, detail="progress")
     # Only a practitioner treating the patient enters answers; the reader was checked above.
     can_enter_answers = has_role(request.user, Role.PRACTITIONER)
+    chart = PainChart(page.progress, tz=tz)  # drawn wide, and narrow for phones
     context = {
         "course": course,
         "progress": page.progress,
-        "chart": pain_chart_svg(page.progress, tz=tz),
-        "phone_chart": pain_chart_svg(
-            page.progress, tz=tz, width=340, height=280, css_class="pain-chart pain-chart-phone"
-        ),
+        "chart": chart.svg(),
+        "phone_chart": chart.svg(width=340, height=280, css_class="pain-chart pain-chart-phone"),
         "sessions": _session_rows(page, tz),
         "completed": completed,
         "reports": _report_rows(page.reports, tz),

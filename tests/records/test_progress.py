@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scheduling.records.progress import (
+    PainChart,
     Progress,
     ReportScore,
     SessionScore,
@@ -497,6 +498,32 @@ def test_chart_hover_text_uses_the_given_zone(course):
     local = _markers(_parse(pain_chart_svg(course, tz=ZoneInfo("America/New_York"))))[0]
     assert utc == "S1 before: 8/10, Mon Mar 3, 15:00"
     assert local.findtext(f"{SVG}title") == "S1 before: 8/10, Mon Mar 3, 10:00"
+
+
+def test_one_chart_drawn_wide_and_narrow_gives_each_drawing_the_same_points_and_texts(course):
+    chart = PainChart(course, tz=ZoneInfo("America/New_York"))
+    narrow = chart.svg(width=340, height=280, css_class="pain-chart pain-chart-phone")
+    wide = _parse(chart.svg())
+    assert chart.svg(width=340, height=280, css_class="pain-chart pain-chart-phone") == narrow
+    narrow = _parse(narrow)
+    assert narrow.get("width") == "340" and wide.get("width") == "720"
+    assert [m.findtext(f"{SVG}title") for m in _markers(narrow)] == [
+        m.findtext(f"{SVG}title") for m in _markers(wide)
+    ]
+    assert narrow.findtext(f"{SVG}desc") == wide.findtext(f"{SVG}desc")
+    assert max(map(_centre_x, _markers(narrow))) < 340 < max(map(_centre_x, _markers(wide)))
+
+
+def test_chart_names_days_and_months_as_the_calendar_does():
+    # A session on the first of each month, so every weekday and month name appears.
+    sessions = [SessionScore(n, datetime(2025, n, 1, 15, tzinfo=UTC), 6, 4) for n in range(1, 13)]
+    root = _parse(pain_chart_svg(course_progress(sessions), width=2000))
+    before = [m for m in _markers(root) if m.get("class") == "pt pt-before"]
+    labels = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "x-labels")
+    assert [m.findtext(f"{SVG}title") for m in before] == [
+        f"S{n} before: 6/10, {s.at:%a %b} 1, 15:00" for n, s in enumerate(sessions, 1)
+    ]
+    assert [t.text for t in labels.iter(f"{SVG}text")] == [f"{s.at:%b} 1" for s in sessions]
 
 
 def test_chart_escapes_text():
