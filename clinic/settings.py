@@ -415,6 +415,7 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "clinic.sessions"  # Django's database sessions, read as one short statement
 # A staff session ends SESSION_COOKIE_AGE seconds after log-in however busy it is, and sooner
 # after SESSION_IDLE_TIMEOUT seconds without a request (a screen left open at the front desk).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
