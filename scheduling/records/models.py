@@ -73,6 +73,11 @@ class PainSite(models.TextChoices):
     THIGH = "thigh", "Thigh"
 
 
+# A choices class builds its list anew on each reading: the labels are read once.
+_TECHNIQUE_LABELS = dict(Technique.choices)
+_PAIN_SITE_LABELS = dict(PainSite.choices)
+
+
 class ExamResult(models.TextChoices):
     POSITIVE = "positive", "Positive"
     NEGATIVE = "negative", "Negative"
@@ -137,12 +142,10 @@ class SessionRecord(models.Model):
         return [row.point_id for row in rows]
 
     def get_techniques_display(self) -> list[str]:
-        labels = dict(Technique.choices)
-        return [labels.get(value, value) for value in self.techniques]
+        return [_TECHNIQUE_LABELS.get(value, value) for value in self.techniques]
 
     def get_pain_sites_display(self) -> list[str]:
-        labels = dict(PainSite.choices)
-        return [labels.get(value, value) for value in self.pain_sites]
+        return [_PAIN_SITE_LABELS.get(value, value) for value in self.pain_sites]
 
     @property
     def has_findings(self) -> bool:

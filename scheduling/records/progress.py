@@ -267,6 +267,17 @@ def _fmt(value: float) -> str:
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_and_time(at: datetime) -> str:
+    """Return "Thu Dec 10, 10:00" for `at` as it is given (convert it to the clinic's zone
+    first): the date filter's "D M j, H:i" in English, without its cost, for pages and charts
+    that print one for every session and report."""
+    return (
+        f"{_WEEKDAYS[at.weekday()]} {_MONTHS[at.month - 1]} {at.day}, {at.hour:02d}:{at.minute:02d}"
+    )
+
+
 _R = _fmt(_MARKER)  # a circle's radius
 _SIDE = _MARKER * 1.8  # a square's side
 _TIP = _MARKER * 1.3  # from a diamond's centre to its tips
@@ -348,14 +359,10 @@ class PainChart:
         self.dates: list[str] = []  # under a session's place; "" for the other points
         for point in series:
             at = point.at.astimezone(tz) if tz is not None else point.at
-            day = f"{_MONTHS[at.month - 1]} {at.day}"  # "Mar 14"; strftime costs more
-            self.hovers.append(
-                escape(
-                    f"{point.label}: {point.score}/10, {_WEEKDAYS[at.weekday()]} {day},"
-                    f" {at.hour:02d}:{at.minute:02d}"
-                )
+            self.hovers.append(escape(f"{point.label}: {point.score}/10, {day_and_time(at)}"))
+            self.dates.append(
+                f"{_MONTHS[at.month - 1]} {at.day}" if point.source == SESSION_BEFORE else ""
             )
-            self.dates.append(day if point.source == SESSION_BEFORE else "")
         # A report's source is a model choice, but it is quoted as any other text would be.
         self.sources = [quoteattr(p.source) if not p.is_session else "" for p in series]
 

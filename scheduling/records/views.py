@@ -19,7 +19,6 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,9 +37,9 @@ from scheduling.records.forms import (
     SessionRecordForm,
 )
 from scheduling.records.hoos import hoos_chart_svg
-from scheduling.records.models import CourseReview, Questionnaire
+from scheduling.records.models import AdverseEvent, CourseReview, PainReport, Questionnaire
 from scheduling.records.points import search_points
-from scheduling.records.progress import PainChart, review_stage_due
+from scheduling.records.progress import PainChart, day_and_time, review_stage_due
 from scheduling.selectors import can_read_clinical
 from scheduling.services.errors import BookingConflict, BookingError
 from scheduling.templatetags.clinic_time import status_colour
@@ -286,10 +285,8 @@ class SessionRow:
 
 
 def _when(moment, tz) -> str:
-    """Return "Thu Dec 10, 10:00" in `tz` (the date filter's "D M j, H:i", at a tenth of its
-    cost: the progress page prints one for every session and report)."""
-    local = moment.astimezone(tz)
-    return f"{local:%a %b} {local.day}, {local:%H:%M}"
+    """Return "Thu Dec 10, 10:00" in `tz`."""
+    return day_and_time(moment.astimezone(tz))
 
 
 def _session_rows(page: selectors.CoursePage, tz) -> list[SessionRow]:
@@ -297,6 +294,7 @@ def _session_rows(page: selectors.CoursePage, tz) -> list[SessionRow]:
     per-row template work (an include, a URL lookup and method calls for every session)."""
     head, _, tail = reverse("session-record", args=[_URL_SENTINEL]).rpartition(str(_URL_SENTINEL))
     labels = dict(Appointment.Status.choices)
+    adverse_events = dict(AdverseEvent.choices)
     now = timezone.now()
     rows = []
     for appointment in page.sessions:
@@ -320,7 +318,9 @@ def _session_rows(page: selectors.CoursePage, tz) -> list[SessionRow]:
                 "points": ", ".join(page.points.get(record.pk, ())),
                 "techniques": ", ".join(record.get_techniques_display()),
                 "adverse_event": (
-                    record.get_adverse_event_display() if record.adverse_event != "none" else ""
+                    adverse_events.get(record.adverse_event, record.adverse_event)
+                    if record.adverse_event != AdverseEvent.NONE
+                    else ""
                 ),
                 "adverse_event_note": record.adverse_event_note,
                 "notes": record.notes,
@@ -376,19 +376,19 @@ def _blank_form(form_class, **arguments) -> str:
 
 def _report_rows(reports, tz) -> str:
     """Return the reports table's rows (when, score, source, entered by), escaped, as one value."""
-    return format_html_join(
-        "",
-        '<tr><td>{}</td><td class="fw-semibold">{}/10</td><td>{}</td><td>{}</td></tr>',
-        (
-            (
-                _when(report.reported_at, tz),
-                report.score,
-                report.get_source_display(),
-                _name(report.entered_by) if report.entered_by else "the patient, by link",
-            )
+    sources = dict(PainReport.Source.choices)
+    return mark_safe(  # every text below is escaped; the score is a number
+        "".join(
+            f"<tr><td>{_when(report.reported_at, tz)}</td>"
+            f'<td class="fw-semibold">{report.score:d}/10</td>'
+            f"<td>{escape(sources.get(report.source, report.source))}</td>"
+            f"<td>{escape(_name(report.entered_by)) if report.entered_by else _BY_LINK}</td></tr>"
             for report in reports
-        ),
+        )
     )
+
+
+_BY_LINK = "the patient, by link"
 
 
 _URL_SENTINEL = 987654321
