@@ -115,3 +115,38 @@ def test_the_session_table_prints_each_record_escaped_with_its_amendment(
     assert ">Edit</a>" in rows[0]
     assert ">Record</a>" in rows[1] and f"/sessions/{second.pk}/record/" in rows[1]
     assert 'class="text-muted"' in rows[2] and "Record</a>" not in rows[2]
+
+
+def test_the_lists_are_in_time_order_whatever_order_they_were_written_in(
+    client_as, practitioner, patient, make_course, time_machine
+):
+    time_machine.move_to(AFTER_EVERYTHING, tick=False)
+    start = datetime(2027, 1, 4, 10, tzinfo=NY)
+    course = make_course(patient, practitioner, sessions=2, start=start)
+    for days in (2, 1):  # the later report written first
+        pain_report_create(
+            patient=patient, score=days, source="link", at=start + timedelta(days=days)
+        )
+    course.questionnaires.all().delete()
+    for stage, days in (("end", 40), ("baseline", 0), ("midpoint", 20)):
+        course.questionnaires.create(stage=stage, created_at=start + timedelta(days=days))
+    for stage, days in (("end", 40), ("midpoint", 20)):
+        course.reviews.create(
+            stage=stage,
+            decision="continue",
+            responder=True,
+            note=f"{stage} note",
+            decided_by=practitioner.user,
+            decided_at=start + timedelta(days=days),
+        )
+
+    page = client_as(practitioner.user).get(f"/courses/{course.pk}/progress/").content.decode()
+    page = page[page.index("Reports between visits") :]  # below the chart, which is in order
+
+    def in_order(*texts: str) -> bool:
+        places = [page.index(text) for text in texts]
+        return places == sorted(places)
+
+    assert in_order("Tue Jan 5, 10:00", "Wed Jan 6, 10:00")  # the reports
+    assert in_order("<td>Baseline</td>", "<td>Midpoint</td>", "<td>End of course</td>")
+    assert in_order("midpoint note", "end note")
