@@ -51,19 +51,21 @@ def plan_request(
     ignore_appointments: Iterable[int] = (),
     until: date | None = None,
     since: date | None = None,
+    catch_up_weeks: int = CATCH_UP_WEEKS,
 ) -> PlanRequest:
     """Return a PlanRequest with every calendar loaded for the course's whole date range.
 
     `ignore_appointments` leaves out appointments being moved, so they do not block themselves.
     `since` is the first day a session may take (by default today, or the start date if
     earlier): a plan never uses days before its start date, so it passes the start date and
-    skips the weeks between today and then.
+    skips the weeks between today and then. `catch_up_weeks` are the weeks after the course's
+    own that are read too, for sessions a short week moves there.
     """
     clinic = Clinic.objects.prefetch_related("opening_hours").get(pk=Clinic.load().pk)
     tz = clinic.tz
     # The course's weeks and the weeks a closure may push sessions into: the planner places
     # nothing after them (known_until), so nothing later needs loading.
-    weeks = -(-rule.sessions // rule.per_week) + CATCH_UP_WEEKS
+    weeks = -(-rule.sessions // rule.per_week) + catch_up_weeks
     first_monday = start_date - timedelta(days=start_date.weekday())
     first_day = since or min(start_date, today)
     last_day = max(until or start_date, first_monday + timedelta(weeks=weeks, days=-1))

@@ -33,6 +33,7 @@ from scheduling.planner import (
     PlannedSession,
     PlanningError,
     place_slots,
+    plan_course,
     plan_course_with_catch_up,
 )
 from scheduling.services.errors import (
@@ -67,20 +68,28 @@ def course_plan(
     per_week: int = 2,
     today: date | None = None,
 ) -> Plan:
-    """Return the proposed sessions, or which weeks could not be filled; store nothing."""
-    request = _request(
-        patient=patient,
-        practitioner=practitioner,
-        start_date=start_date,
-        weekdays=weekdays,
-        preferred_time=time,
-        sessions=sessions,
-        per_week=per_week,
-        today=today,
-        since=start_date,
-    )
+    """Return the proposed sessions, or which weeks could not be filled; store nothing.
+
+    Most courses fit their own weeks, so those weeks' calendars are read first; the weeks a
+    short week's sessions would move into are read, and the course planned again, only when it
+    does not fit. A plan that fits is the same either way: nothing after its weeks counts.
+    """
+    arguments = {
+        "patient": patient,
+        "practitioner": practitioner,
+        "start_date": start_date,
+        "weekdays": weekdays,
+        "preferred_time": time,
+        "sessions": sessions,
+        "per_week": per_week,
+        "today": today,
+        "since": start_date,
+    }
     try:
-        return plan_course_with_catch_up(request, extra_weeks=CATCH_UP_WEEKS)
+        plan = plan_course(_request(**arguments, catch_up_weeks=0))
+        if plan.complete:
+            return plan
+        return plan_course_with_catch_up(_request(**arguments), extra_weeks=CATCH_UP_WEEKS)
     except PlanningError as exc:
         raise BookingError({"non_field_errors": [str(exc)]}) from None
 
@@ -309,6 +318,7 @@ def _request(
     per_week,
     today,
     since=None,
+    catch_up_weeks=CATCH_UP_WEEKS,
 ):
     clinic = Clinic.load()
     today = today or clinic.today()
@@ -330,6 +340,7 @@ def _request(
         weekdays=weekdays,
         preferred_time=preferred_time,
         since=since,
+        catch_up_weeks=catch_up_weeks,
     )
 
 

@@ -246,3 +246,74 @@ def test_planning_and_booking_take_the_same_queries_with_500_appointments(
     with django_assert_max_num_queries(book_empty):
         book(start_date=date(2027, 3, 1))
     assert Appointment.objects.count() == 508
+
+
+def _plan_reading_every_week(patient, practitioner):
+    """The plan made with the catch-up weeks read from the start, as before two-step reading."""
+    from scheduling.calendars import CATCH_UP_WEEKS, course_rule, plan_request
+    from scheduling.planner import plan_course_with_catch_up
+
+    request = plan_request(
+        patient=patient,
+        practitioners=[practitioner],
+        start_date=date(2027, 3, 1),
+        today=date(2027, 2, 15),
+        rule=course_rule(),
+        weekdays=[0, 3],
+        preferred_time=time(10),
+        since=date(2027, 3, 1),
+    )
+    return plan_course_with_catch_up(request, extra_weeks=CATCH_UP_WEEKS)
+
+
+def _appointment_reads(plan) -> tuple[object, list[str]]:
+    """Return the plan and the SQL of each read of appointments it made."""
+    with CaptureQueriesContext(connection) as captured:
+        result = plan()
+    sqls = [q["sql"] for q in captured.captured_queries]
+    return result, [sql for sql in sqls if 'FROM "scheduling_appointment"' in sql]
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_a_course_that_fits_its_weeks_is_planned_from_one_read_of_them(
+    rooms, patient, practitioner, patient_without_consent
+):
+    # Mei is busy at the preferred time in a week after the course: it changes nothing.
+    _existing_session(datetime(2027, 4, 5, 10, tzinfo=NEW_YORK), patient_without_consent)
+    plan, reads = _appointment_reads(
+        lambda: course_plan(
+            patient=patient,
+            practitioner=practitioner,
+            start_date=date(2027, 3, 1),
+            weekdays=[0, 3],
+            time=time(10),
+        )
+    )
+    assert plan.complete and len(reads) == 1
+    # Up to the end of the course's fourth week (Sunday 28 March), not the catch-up weeks.
+    assert "2027-03-29" in reads[0] and "2027-04" not in reads[0]
+    assert plan == _plan_reading_every_week(patient, practitioner)
+
+
+@time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
+def test_a_closed_week_has_the_weeks_after_the_course_read_and_the_course_planned_again(
+    rooms, patient, practitioner, patient_without_consent
+):
+    Closure.objects.create(
+        start_date=date(2027, 3, 8), end_date=date(2027, 3, 13), reason="Retreat"
+    )
+    # Mei is busy at the preferred time in the week the closed week's sessions move into.
+    _existing_session(datetime(2027, 3, 29, 10, tzinfo=NEW_YORK), patient_without_consent)
+    plan, reads = _appointment_reads(
+        lambda: course_plan(
+            patient=patient,
+            practitioner=practitioner,
+            start_date=date(2027, 3, 1),
+            weekdays=[0, 3],
+            time=time(10),
+        )
+    )
+    assert len(reads) == 2 and len(plan.sessions) == 8 and not plan.complete
+    assert plan == _plan_reading_every_week(patient, practitioner)
+    moved = [s for s in plan.sessions if s.start.astimezone(NEW_YORK).date() == date(2027, 3, 29)]
+    assert moved and moved[0].start.astimezone(NEW_YORK).time() != time(10)
