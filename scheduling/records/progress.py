@@ -44,6 +44,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 PAIN_MIN = 0
@@ -280,10 +282,24 @@ def day_and_time(at: datetime) -> str:
 
 _R = _fmt(_MARKER)  # a circle's radius
 _SIDE = _MARKER * 1.8  # a square's side
+_SIDE_TEXT = _fmt(_SIDE)
 _TIP = _MARKER * 1.3  # from a diamond's centre to its tips
 
 
-def _shape(kind: str, x: float, y: float, extra: str = "", title: str = "") -> str:
+class _Place(NamedTuple):
+    """One coordinate of a marker, written out, with the offsets its shape needs."""
+
+    centre: str
+    corner: str  # a square's top or left side
+    low: str  # a diamond's top or left tip
+    high: str  # a diamond's bottom or right tip
+
+    @classmethod
+    def of(cls, value: float) -> _Place:
+        return cls(_fmt(value), _fmt(value - _SIDE / 2), _fmt(value - _TIP), _fmt(value + _TIP))
+
+
+def _shape(kind: str, x: _Place, y: _Place, extra: str = "", title: str = "") -> str:
     """Return the marker of one series: circle before, open square after, diamond for a report.
 
     ``title`` is the hover text, already escaped. Shapes (and the after line's dashes) differ as
@@ -292,19 +308,16 @@ def _shape(kind: str, x: float, y: float, extra: str = "", title: str = "") -> s
     title_el = f"<title>{title}</title>" if title else ""
     if kind == "before":
         return (
-            f'<circle{extra} cx="{_fmt(x)}" cy="{_fmt(y)}" r="{_R}"'
+            f'<circle{extra} cx="{x.centre}" cy="{y.centre}" r="{_R}"'
             f' fill="{_BEFORE_COLOUR}">{title_el}</circle>'
         )
     if kind == "after":
-        side = _fmt(_SIDE)
         return (
-            f'<rect{extra} x="{_fmt(x - _SIDE / 2)}" y="{_fmt(y - _SIDE / 2)}"'
-            f' width="{side}" height="{side}" fill="#ffffff"'
+            f'<rect{extra} x="{x.corner}" y="{y.corner}" width="{_SIDE_TEXT}"'
+            f' height="{_SIDE_TEXT}" fill="#ffffff"'
             f' stroke="{_AFTER_COLOUR}" stroke-width="2">{title_el}</rect>'
         )
-    left, centre, right = _fmt(x - _TIP), _fmt(x), _fmt(x + _TIP)
-    top, middle, bottom = _fmt(y - _TIP), _fmt(y), _fmt(y + _TIP)
-    diamond = f"M{centre} {top}L{right} {middle}L{centre} {bottom}L{left} {middle}Z"
+    diamond = f"M{x.centre} {y.low}L{x.high} {y.centre}L{x.centre} {y.high}L{x.low} {y.centre}Z"
     return f'<path{extra} d="{diamond}" fill="{_REPORT_COLOUR}">{title_el}</path>'
 
 
@@ -382,72 +395,67 @@ class PainChart:
                 f'<text class="empty" x="{_fmt(width / 2)}" y="{_fmt(height / 2)}"'
                 f' text-anchor="middle" fill="{_TEXT_COLOUR}">{self.description}</text></svg>'
             )
-        legend, legend_h = _legend(width)
-        top = legend_h + 14
-        plot_w = width - _LEFT - _RIGHT
-        plot_h = height - top - _BOTTOM
-
-        def y_of(score: int) -> float:
-            return top + plot_h * (PAIN_MAX - score) / (PAIN_MAX - PAIN_MIN)
-
+        frame = _frame(width, height)
         count = max(self.slots) + 1
         # Inset the first and last places so their markers clear the axis labels and the edge.
         inset = max(_MARKER * 4, _CHAR_WIDTH * 3.5)
-        step = (plot_w - 2 * inset) / (count - 1) if count > 1 else 0.0
-
-        def x_of(slot: int) -> float:
-            return _LEFT + (inset + slot * step if count > 1 else plot_w / 2)
-
-        positions = [
-            (x_of(slot), y_of(p.score)) for slot, p in zip(self.slots, series, strict=True)
+        step = (frame.plot_w - 2 * inset) / (count - 1) if count > 1 else 0.0
+        xs = [
+            _LEFT + (inset + slot * step if count > 1 else frame.plot_w / 2)
+            for slot in range(count)
         ]
-        parts = [open_tag, head, _y_axis(top, plot_w, plot_h, y_of), legend]
+        columns = [_Place.of(x) for x in xs]
+        rows = frame.rows
+        parts = [open_tag, head, frame.background]
         for source, kind, dashes in (
             (SESSION_BEFORE, "before", ""),
             (SESSION_AFTER, "after", ' stroke-dasharray="6 4"'),
         ):
-            line = [xy for xy, p in zip(positions, series, strict=True) if p.source == source]
+            line = [
+                f"{columns[slot].centre},{rows[p.score].centre}"
+                for slot, p in zip(self.slots, series, strict=True)
+                if p.source == source
+            ]
             if line:
                 colour = _BEFORE_COLOUR if kind == "before" else _AFTER_COLOUR
-                points_attr = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in line)
                 parts.append(
-                    f'<polyline class="series-{kind}" points="{points_attr}" fill="none"'
+                    f'<polyline class="series-{kind}" points="{" ".join(line)}" fill="none"'
                     f' stroke="{colour}" stroke-width="2" stroke-linejoin="round"{dashes}/>'
                 )
-        parts.append(self._x_labels(positions, top + plot_h))
+        parts.append(self._x_labels(xs, columns, frame.date_y))
         parts.append('<g class="markers">')
-        for (x, y), point, hover, source in zip(
-            positions, series, self.hovers, self.sources, strict=True
+        for slot, point, hover, source in zip(
+            self.slots, series, self.hovers, self.sources, strict=True
         ):
+            x, y = columns[slot], rows[point.score]
             if point.source == SESSION_BEFORE:
                 parts.append(_shape("before", x, y, ' class="pt pt-before"', hover))
             elif point.source == SESSION_AFTER:
                 parts.append(_shape("after", x, y, ' class="pt pt-after"', hover))
             else:
                 extra = f' class="pt pt-report" data-source={source}'
-                # Its score above the diamond, or below it at the top of the scale.
-                label_y = y - 11 if point.score < PAIN_MAX - 1 else y + 19
                 parts.append(
                     f"{_shape('report', x, y, extra, hover)}"
-                    f'<text class="report-label" x="{_fmt(x)}" y="{_fmt(label_y)}"'
+                    f'<text class="report-label" x="{x.centre}"'
+                    f' y="{frame.report_label_ys[point.score]}"'
                     f' text-anchor="middle" fill="{_REPORT_COLOUR}"'
                     f' font-size="{_FONT_SIZE - 1}">{point.score} reported</text>'
                 )
         parts.append("</g></svg>")
         return "".join(parts)
 
-    def _x_labels(self, positions: list[tuple[float, float]], bottom: float) -> str:
+    def _x_labels(self, xs: list[float], columns: list[_Place], y: str) -> str:
         """Return each session's date under its place, skipping one that would run into the
         last one drawn (a long course on a narrow chart)."""
         labels = ['<g class="x-labels">']
         last_x = None
         room = _CHAR_WIDTH * 6 + 6  # "Mar 14" and a gap
-        y = _fmt(bottom + 18)
-        for (x, _), date in zip(positions, self.dates, strict=True):
+        for slot, date in zip(self.slots, self.dates, strict=True):
+            x = xs[slot]
             if not date or (last_x is not None and x - last_x < room):
                 continue
             labels.append(
-                f'<text x="{_fmt(x)}" y="{y}" text-anchor="middle"'
+                f'<text x="{columns[slot].centre}" y="{y}" text-anchor="middle"'
                 f' fill="{_TEXT_COLOUR}">{date}</text>'
             )
             last_x = x
@@ -485,6 +493,40 @@ def _slots(series: tuple[SeriesPoint, ...]) -> list[int]:
         slots.append(next_slot)
         next_slot += 1
     return slots
+
+
+class _Frame(NamedTuple):
+    """What a drawing of a given size has whatever the scores: its axis and legend, and where
+    each score and the dates go."""
+
+    background: str  # the 0-10 axis and the legend
+    plot_w: float
+    rows: tuple[_Place, ...]  # by score
+    report_label_ys: tuple[str, ...]  # by score
+    date_y: str
+
+
+@lru_cache(maxsize=16)
+def _frame(width: int, height: int) -> _Frame:
+    legend, legend_h = _legend(width)
+    top = legend_h + 14
+    plot_w = width - _LEFT - _RIGHT
+    plot_h = height - top - _BOTTOM
+
+    def y_of(score: int) -> float:
+        return top + plot_h * (PAIN_MAX - score) / (PAIN_MAX - PAIN_MIN)
+
+    scores = range(PAIN_MIN, PAIN_MAX + 1)
+    return _Frame(
+        background=_y_axis(top, plot_w, plot_h, y_of) + legend,
+        plot_w=plot_w,
+        rows=tuple(_Place.of(y_of(score)) for score in scores),
+        # A report's score above its diamond, or below it at the top of the scale.
+        report_label_ys=tuple(
+            _fmt(y_of(score) - 11 if score < PAIN_MAX - 1 else y_of(score) + 19) for score in scores
+        ),
+        date_y=_fmt(top + plot_h + 18),
+    )
 
 
 def _y_axis(top: float, plot_w: float, plot_h: float, y_of) -> str:
@@ -526,7 +568,7 @@ def _legend(width: int) -> tuple[str, float]:
                 f'<line x1="{_fmt(x - 6)}" x2="{_fmt(x + 6)}" y1="{_fmt(y)}" y2="{_fmt(y)}"'
                 f' stroke="{_BEFORE_COLOUR}" stroke-width="2"/>'
             )
-        out.append(_shape(kind, x, y))
+        out.append(_shape(kind, _Place.of(x), _Place.of(y)))
         out.append(
             f'<text x="{_fmt(x + 12)}" y="{_fmt(y)}" dy="0.35em" fill="{_TEXT_COLOUR}">'
             f"{escape(text)}</text>"

@@ -188,14 +188,18 @@ def course_page(course: TreatmentCourse) -> CoursePage:
         and q.status == Questionnaire.Status.ANSWERED
     ]
     hoos_jr = hoos_progress(answered, min_important_change=settings.HOOS_JR_MIN_IMPORTANT_CHANGE)
-    reviews = _in_order(course.reviews.select_related("decided_by"), "decided_at")
+    reviews = _in_order(
+        CourseReview.objects.filter(course_id=course.pk).select_related("decided_by"), "decided_at"
+    )
     return CoursePage(
         sessions, points, amendments, progress, reports, questionnaires, hoos_jr, reviews
     )
 
 
 def course_questionnaires(course: TreatmentCourse) -> list[Questionnaire]:
-    return _in_order(course.questionnaires.select_related("entered_by"), "created_at")
+    return _in_order(
+        Questionnaire.objects.filter(course_id=course.pk).select_related("entered_by"), "created_at"
+    )
 
 
 def _in_order(rows: QuerySet, field: str) -> list:
@@ -494,7 +498,7 @@ def course_records(
     id). At most three queries: points read as plain values cost a fraction of prefetched
     instances, and amendments are read only when a record says it was amended."""
     sessions = sorted(
-        course.appointments.select_related("record").order_by(),
+        Appointment.objects.filter(course_id=course.pk).select_related("record").order_by(),
         key=attrgetter("number", "starts_at"),  # in Python, as _in_order says why
     )
     records = [a.record for a in sessions if getattr(a, "record", None) is not None]
