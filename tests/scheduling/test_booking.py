@@ -266,12 +266,19 @@ def _plan_reading_every_week(patient, practitioner):
     return plan_course_with_catch_up(request, extra_weeks=CATCH_UP_WEEKS)
 
 
-def _appointment_reads(plan) -> tuple[object, list[str]]:
-    """Return the plan and the SQL of each read of appointments it made."""
+def _plan_with_its_reads(patient, practitioner) -> tuple[object, list[str]]:
+    """Plan Ana's course with Mei, Mondays and Thursdays at 10:00 from 1 March; return the plan
+    and the SQL of each read of appointments it made."""
     with CaptureQueriesContext(connection) as captured:
-        result = plan()
+        plan = course_plan(
+            patient=patient,
+            practitioner=practitioner,
+            start_date=date(2027, 3, 1),
+            weekdays=[0, 3],
+            time=time(10),
+        )
     sqls = [q["sql"] for q in captured.captured_queries]
-    return result, [sql for sql in sqls if 'FROM "scheduling_appointment"' in sql]
+    return plan, [sql for sql in sqls if 'FROM "scheduling_appointment"' in sql]
 
 
 @time_machine.travel(datetime(2027, 2, 15, 12, tzinfo=NEW_YORK), tick=False)
@@ -280,15 +287,7 @@ def test_a_course_that_fits_its_weeks_is_planned_from_one_read_of_them(
 ):
     # Mei is busy at the preferred time in a week after the course: it changes nothing.
     _existing_session(datetime(2027, 4, 5, 10, tzinfo=NEW_YORK), patient_without_consent)
-    plan, reads = _appointment_reads(
-        lambda: course_plan(
-            patient=patient,
-            practitioner=practitioner,
-            start_date=date(2027, 3, 1),
-            weekdays=[0, 3],
-            time=time(10),
-        )
-    )
+    plan, reads = _plan_with_its_reads(patient, practitioner)
     assert plan.complete and len(reads) == 1
     # Up to the end of the course's fourth week (Sunday 28 March), not the catch-up weeks.
     assert "2027-03-29" in reads[0] and "2027-04" not in reads[0]
@@ -304,15 +303,7 @@ def test_a_closed_week_has_the_weeks_after_the_course_read_and_the_course_planne
     )
     # Mei is busy at the preferred time in the week the closed week's sessions move into.
     _existing_session(datetime(2027, 3, 29, 10, tzinfo=NEW_YORK), patient_without_consent)
-    plan, reads = _appointment_reads(
-        lambda: course_plan(
-            patient=patient,
-            practitioner=practitioner,
-            start_date=date(2027, 3, 1),
-            weekdays=[0, 3],
-            time=time(10),
-        )
-    )
+    plan, reads = _plan_with_its_reads(patient, practitioner)
     assert len(reads) == 2 and len(plan.sessions) == 8 and not plan.complete
     assert plan == _plan_reading_every_week(patient, practitioner)
     moved = [s for s in plan.sessions if s.start.astimezone(NEW_YORK).date() == date(2027, 3, 29)]
