@@ -463,21 +463,6 @@ class PainChart:
         return "".join(labels)
 
 
-def pain_chart_svg(
-    progress: Progress,
-    *,
-    width: int = 720,
-    height: int = 280,
-    tz: tzinfo | None = None,
-    title: str = "Pain over the course",
-    css_class: str = "pain-chart",
-) -> str:
-    """Return the course's pain chart (see PainChart) drawn at one size."""
-    return PainChart(progress, tz=tz, title=title).svg(
-        width=width, height=height, css_class=css_class
-    )
-
-
 def _slots(series: tuple[SeriesPoint, ...]) -> list[int]:
     """Return each point's place on the x axis: a session's before- and after-scores share one,
     and each between-visit report has its own, in time order."""

@@ -18,10 +18,17 @@ from scheduling.records.progress import (
     course_progress,
     is_responder,
     is_substantial,
-    pain_chart_svg,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
+
+
+def pain_chart_svg(progress: Progress, **arguments) -> str:
+    """Draw the chart at one size: PainChart's arguments and svg()'s together."""
+    size = {key: arguments.pop(key) for key in ("width", "height", "css_class") if key in arguments}
+    return PainChart(progress, **arguments).svg(**size)
+
+
 # Monday 3 March 2025, 15:00 UTC (10:00 in New York, before the DST change on 9 March).
 T0 = datetime(2025, 3, 3, 15, 0, tzinfo=UTC)
 
